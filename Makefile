@@ -1,0 +1,41 @@
+# QuantDesk: every target creates .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: run demo test lint bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Opens the app; with no Ollama reachable it offers the built-in simulated daemon.
+run: $(STAMP)
+	QT_QPA_PLATFORM= $(PY) -m quantdesk gui
+
+# The app against the simulated daemon, no Ollama needed.
+demo: $(STAMP)
+	QT_QPA_PLATFORM= $(PY) -m quantdesk gui --demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check desktop tests bench
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check desktop tests bench
+	$(VENV)/bin/ruff format --check desktop tests bench
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+screenshots: $(STAMP)
+	$(PY) -m quantdesk gui --demo --screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info

@@ -1,0 +1,3 @@
+from quantdesk.cli.main import main
+
+raise SystemExit(main())
