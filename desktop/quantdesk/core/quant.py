@@ -45,7 +45,7 @@ _LEVELS: tuple[QuantLevel, ...] = (
     QuantLevel("Q5_0", 8, 5.5, 5.5, 0.1316, "legacy 5-bit; prefer Q5_K_S"),
     QuantLevel("Q4_1", 3, 5.0, 5.0, 0.4511, "legacy 4-bit; prefer Q4_K_M"),
     QuantLevel("Q4_K_M", 15, 4.5, 4.89, 0.1754, "balanced; Ollama's default and the usual pick"),
-    QuantLevel("Q4_K_S", 14, 4.5, 4.64, 0.2689, "balanced, slightly smaller and weaker than Q4_K_M"),
+    QuantLevel("Q4_K_S", 14, 4.5, 4.64, 0.2689, "balanced; a bit smaller and weaker than Q4_K_M"),
     QuantLevel("Q4_0", 2, 4.5, 4.55, 0.4685, "legacy 4-bit; noticeable loss, fast on old GPUs"),
     QuantLevel("IQ4_NL", 25, 4.5, 4.5, None, "non-linear 4-bit; good for its size"),
     QuantLevel("IQ4_XS", 30, 4.25, 4.25, None, "compact 4-bit; good for its size"),
@@ -74,7 +74,9 @@ _LEVELS: tuple[QuantLevel, ...] = (
 _BY_NAME: dict[str, QuantLevel] = {lvl.name: lvl for lvl in _LEVELS}
 _BY_FILE_TYPE: dict[int, QuantLevel] = {lvl.file_type: lvl for lvl in _LEVELS}
 _ALIASES = {"FP16": "F16", "FP32": "F32", "Q4_K": "Q4_K_M", "Q5_K": "Q5_K_M", "Q3_K": "Q3_K_M"}
-_TOKEN = re.compile(r"(?i)^(?:fp16|fp32|bf16|f16|f32|i?q\d+(?:_[0-9a-z]+)*|tq\d_0|mxfp4_moe|nvfp4)$")
+_TOKEN = re.compile(
+    r"(?i)^(?:fp16|fp32|bf16|f16|f32|i?q\d+(?:_[0-9a-z]+)*|tq\d_0|mxfp4_moe|nvfp4)$"
+)
 
 
 def all_levels() -> tuple[QuantLevel, ...]:
@@ -94,5 +96,5 @@ def parse_quant(text: str) -> QuantLevel | None:
 
 
 def looks_like_quant(token: str) -> bool:
-    """True for a tag token shaped like a quantization name, known or not (``q4_k_m``, ``iq9_x``)."""
+    """True for a token shaped like a quantization name, known or not (``q4_k_m``, ``iq9_x``)."""
     return bool(_TOKEN.match(token))
