@@ -1,0 +1,90 @@
+"""``quantdesk load MODEL``: load a model into memory without generating, then report where it
+sits (GPU share, context the runner really got)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import Any
+
+from quantdesk.cli.output import human_bytes, print_json
+from quantdesk.core.ollama import (
+    InvalidModelName,
+    KeepAlive,
+    OllamaClient,
+    RunningModel,
+    parse_keep_alive,
+)
+from quantdesk.core.ollama.names import same_model
+
+NAME = "load"
+HELP = "load a model into memory (optionally pinned with --keep-alive, sized with --num-ctx)"
+
+
+def keep_alive_arg(text: str) -> KeepAlive:
+    try:
+        return parse_keep_alive(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be above 0")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="an installed model")
+    parser.add_argument(
+        "--keep-alive", type=keep_alive_arg, metavar="D",
+        help="how long to stay loaded: 10m, 1h, -1 (forever) or seconds",
+    )
+    parser.add_argument("--num-ctx", type=positive_int, metavar="N", help="context length")
+
+
+async def _load(
+    host: str | None, model: str, keep_alive: KeepAlive | None, num_ctx: int | None
+) -> tuple[float, RunningModel | None]:
+    options = {"num_ctx": num_ctx} if num_ctx else None
+    async with OllamaClient(host) as client:
+        started = time.monotonic()
+        final = await client.load(model, keep_alive=keep_alive, options=options)
+        waited = time.monotonic() - started
+        running = [m for m in await client.ps() if _matches(m, model)]
+    # The daemon's load reply usually carries no durations; then the wait is the load time.
+    load_s = final.metrics.load_s if final.metrics and final.metrics.load_s else waited
+    return load_s, (running[0] if running else None)
+
+
+def _matches(m: RunningModel, model: str) -> bool:
+    try:
+        return same_model(m.name or m.model, model)
+    except InvalidModelName:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    load_s, running = asyncio.run(_load(args.host, args.model, args.keep_alive, args.num_ctx))
+    result: dict[str, Any] = {
+        "model": args.model,
+        "load_s": load_s,
+        "size": running.size if running else None,
+        "size_vram": running.size_vram if running else None,
+        "context_length": running.context_length if running else None,
+    }
+    if getattr(args, "json", False):
+        print_json(result)
+        return 0
+    sys.stdout.write(f"loaded {args.model} in {load_s:.1f} s")
+    if running is not None:
+        sys.stdout.write(f": {human_bytes(running.size)}, {running.processor}, "
+                         f"context {running.context_length}")
+    sys.stdout.write("\n")
+    return 0

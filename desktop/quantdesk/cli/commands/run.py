@@ -1,0 +1,75 @@
+"""``quantdesk run MODEL PROMPT``: generate once, streaming text to stdout.
+
+``--json`` prints the whole answer with timing taken from the daemon's own durations
+(``ttft_s`` = load + prompt evaluation), so runs of different variants compare fairly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from typing import Any
+
+from quantdesk.cli.commands.load import keep_alive_arg, positive_int
+from quantdesk.cli.output import print_json
+from quantdesk.core.ollama import KeepAlive, Metrics, OllamaClient
+
+NAME = "run"
+HELP = "generate a reply to PROMPT with MODEL (text streams to stdout)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="an installed model")
+    parser.add_argument("prompt", metavar="PROMPT", help="the prompt text")
+    parser.add_argument("--seed", type=int, help="sampling seed (same seed, same text)")
+    parser.add_argument("--temperature", type=float, help="0 = always the likeliest token")
+    parser.add_argument("--num-ctx", type=positive_int, metavar="N", help="context length")
+    parser.add_argument("--num-predict", type=int, metavar="N", help="at most N tokens")
+    parser.add_argument("--keep-alive", type=keep_alive_arg, metavar="D",
+                        help="how long to stay loaded afterwards: 10m, -1, seconds")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key in ("seed", "temperature", "num_ctx", "num_predict"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    return options
+
+
+async def _generate(
+    host: str | None, model: str, prompt: str, options: dict[str, Any],
+    keep_alive: KeepAlive | None, stream: bool,
+) -> tuple[str, str, Metrics]:
+    text: list[str] = []
+    thinking: list[str] = []
+    metrics = Metrics()
+    async with OllamaClient(host) as client:
+        chunks = client.generate(model, prompt, options=options or None, keep_alive=keep_alive)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                text.append(chunk.text)
+                thinking.append(chunk.thinking)
+                if stream and chunk.text:
+                    sys.stdout.write(chunk.text)
+                    sys.stdout.flush()
+                if chunk.metrics is not None:
+                    metrics = chunk.metrics
+    return "".join(text), "".join(thinking), metrics
+
+
+def run(args: argparse.Namespace) -> int:
+    as_json = getattr(args, "json", False)
+    text, thinking, metrics = asyncio.run(_generate(
+        args.host, args.model, args.prompt, _options(args), args.keep_alive, not as_json))
+    if as_json:
+        result: dict[str, Any] = {"model": args.model, "response": text,
+                                  "metrics": metrics.as_dict()}
+        if thinking:
+            result["thinking"] = thinking
+        print_json(result)
+    elif text and not text.endswith("\n"):
+        sys.stdout.write("\n")
+    return 0

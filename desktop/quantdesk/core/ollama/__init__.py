@@ -1,0 +1,90 @@
+"""Client for the Ollama daemon: host resolution, model names, response types, typed errors.
+
+Use ``OllamaClient`` (async) for every call; see ``client`` for timeouts and cancellation.
+"""
+
+from quantdesk.core.ollama.client import OllamaClient
+from quantdesk.core.ollama.errors import (
+    ConnectionDropped,
+    DaemonUnreachable,
+    HttpError,
+    InvalidModelName,
+    MalformedStream,
+    ModelNotFound,
+    OllamaError,
+    OutOfMemory,
+    RequestTimeout,
+    StreamError,
+    StreamStalled,
+    TagNotFound,
+    error_from_response,
+    error_from_stream_line,
+)
+from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk, Logprob, Metrics
+from quantdesk.core.ollama.host import DEFAULT_PORT, OllamaHost, parse_host, resolve_host
+from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
+from quantdesk.core.ollama.names import (
+    DEFAULT_HOST,
+    DEFAULT_NAMESPACE,
+    DEFAULT_TAG,
+    ModelName,
+    display_name,
+    is_valid_model_name,
+    parse_model_name,
+    same_model,
+)
+from quantdesk.core.ollama.progress import PullProgress, PullTracker
+from quantdesk.core.ollama.tags import TagParts, format_tag, parse_tag
+from quantdesk.core.ollama.types import (
+    LocalModel,
+    ModelDetails,
+    RunningModel,
+    ShowResponse,
+    Tensor,
+)
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_NAMESPACE",
+    "DEFAULT_PORT",
+    "DEFAULT_TAG",
+    "ChatChunk",
+    "ConnectionDropped",
+    "DaemonUnreachable",
+    "GenerateChunk",
+    "HttpError",
+    "InvalidModelName",
+    "KeepAlive",
+    "LocalModel",
+    "Logprob",
+    "MalformedStream",
+    "Metrics",
+    "ModelDetails",
+    "ModelName",
+    "ModelNotFound",
+    "OllamaClient",
+    "OllamaError",
+    "OllamaHost",
+    "OutOfMemory",
+    "PullProgress",
+    "PullTracker",
+    "RequestTimeout",
+    "RunningModel",
+    "ShowResponse",
+    "StreamError",
+    "StreamStalled",
+    "TagNotFound",
+    "TagParts",
+    "Tensor",
+    "display_name",
+    "error_from_response",
+    "error_from_stream_line",
+    "format_tag",
+    "is_valid_model_name",
+    "parse_host",
+    "parse_keep_alive",
+    "parse_model_name",
+    "parse_tag",
+    "resolve_host",
+    "same_model",
+]

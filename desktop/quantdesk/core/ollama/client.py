@@ -1,0 +1,315 @@
+"""The async client for one Ollama daemon, on one shared ``httpx.AsyncClient``.
+
+Timeouts: connecting gets a few seconds; plain requests get a bounded read timeout; streams
+(pull, generate, chat, load) get **no** read timeout — a pull can legitimately take an hour —
+and instead a stall detector stops a stream that sends no line for N seconds.
+
+Streams are async generators with ``async with`` around the HTTP response: closing or
+cancelling the iteration closes the connection, which makes the daemon cancel the work. Wrap
+them in ``contextlib.aclosing`` when you may stop early. A cancelled pull resumes on the next
+pull of the same model because the daemon keeps partial downloads.
+
+Every failure leaves as an ``OllamaError`` subclass (see ``errors``): transport errors are
+mapped here, HTTP and in-stream errors by ``errors.error_from_response`` / the stream reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from quantdesk import __version__
+from quantdesk.core.ollama.errors import (
+    ConnectionDropped,
+    DaemonUnreachable,
+    MalformedStream,
+    OllamaError,
+    RequestTimeout,
+    error_from_response,
+)
+from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
+from quantdesk.core.ollama.host import OllamaHost, resolve_host
+from quantdesk.core.ollama.jsonfields import get_str
+from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
+from quantdesk.core.ollama.names import parse_model_name
+from quantdesk.core.ollama.progress import PullProgress, PullTracker
+from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
+from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
+
+
+class OllamaClient:
+    def __init__(
+        self,
+        host: str | OllamaHost | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        connect_timeout: float = 3.0,
+        request_timeout: float = 60.0,
+        pull_stall_timeout: float = 60.0,
+        generate_stall_timeout: float = 120.0,
+        load_timeout: float = 330.0,  # the daemon's own load limit is 5 min
+        max_line_bytes: int = MAX_LINE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.host = host if isinstance(host, OllamaHost) else resolve_host(host)
+        self.pull_stall_timeout = pull_stall_timeout
+        self.generate_stall_timeout = generate_stall_timeout
+        self.load_timeout = load_timeout
+        self._max_line = max_line_bytes
+        self._clock = clock
+        self._plain_timeout = httpx.Timeout(request_timeout, connect=connect_timeout)
+        self._stream_timeout = httpx.Timeout(
+            connect=connect_timeout, read=None, write=request_timeout, pool=request_timeout
+        )
+        self._owns_http = http is None
+        # trust_env=False: the daemon is local or on the LAN; a desktop proxy setting must not
+        # send model traffic (or loopback) through a corporate proxy.
+        self._http = http or httpx.AsyncClient(
+            timeout=self._plain_timeout,
+            headers={"User-Agent": f"quantdesk/{__version__}"},
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> OllamaClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return self.host.url + path
+
+    @contextlib.contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise DaemonUnreachable(self.host.url, str(exc) or type(exc).__name__) from exc
+        except httpx.TimeoutException as exc:
+            raise RequestTimeout(f"{self.host.url} did not answer in time") from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise ConnectionDropped(str(exc)) from exc
+        except httpx.TransportError as exc:
+            raise OllamaError(f"Talking to the daemon at {self.host.url} failed: {exc}") from exc
+
+    async def _request(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None,
+        *, model: str | None = None,
+    ) -> httpx.Response:
+        with self._transport_errors():
+            resp = await self._http.request(
+                method, self._url(path), json=body, timeout=self._plain_timeout
+            )
+        if resp.is_error:
+            raise error_from_response(resp.status_code, resp.text, model=model)
+        return resp
+
+    async def _json(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None,
+        *, model: str | None = None,
+    ) -> dict[str, Any]:
+        resp = await self._request(method, path, body, model=model)
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise MalformedStream(f"{path} did not answer with JSON") from exc
+        if not isinstance(data, dict):
+            raise MalformedStream(f"{path} answered JSON that is not an object")
+        return data
+
+    async def _lines(
+        self, path: str, body: Mapping[str, Any], *, model: str, stall: float | None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        with self._transport_errors():
+            async with self._http.stream(
+                "POST", self._url(path), json=body, timeout=self._stream_timeout
+            ) as resp:
+                if resp.is_error:
+                    await resp.aread()
+                    raise error_from_response(resp.status_code, resp.text, model=model)
+                lines = iter_json_lines(
+                    resp.aiter_bytes(), stall_timeout=stall,
+                    max_line_bytes=self._max_line, model=model,
+                )
+                async with contextlib.aclosing(lines):
+                    async for data in lines:
+                        yield data
+
+    @staticmethod
+    def _checked(model: str) -> str:
+        parse_model_name(model)  # raises InvalidModelName before anything is sent
+        return model.strip()
+
+    # -- model management -------------------------------------------------------------------
+
+    async def version(self) -> str:
+        return get_str(await self._json("GET", "/api/version"), "version")
+
+    async def health(self) -> bool:
+        """True when the root answers "Ollama is running"; never raises for daemon trouble."""
+        try:
+            resp = await self._request("GET", "/")
+        except OllamaError:
+            return False
+        return "ollama is running" in resp.text.lower()
+
+    async def tags(self) -> list[LocalModel]:
+        data = await self._json("GET", "/api/tags")
+        return [LocalModel.from_json(m) for m in data.get("models") or () if isinstance(m, dict)]
+
+    async def ps(self) -> list[RunningModel]:
+        data = await self._json("GET", "/api/ps")
+        return [RunningModel.from_json(m) for m in data.get("models") or ()
+                if isinstance(m, dict)]
+
+    async def show(self, model: str, verbose: bool = False) -> ShowResponse:
+        model = self._checked(model)
+        body: dict[str, Any] = {"model": model}
+        if verbose:
+            body["verbose"] = True
+        return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model))
+
+    async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
+        """Progress of a download, one item per daemon line; the last has ``done=True``."""
+        model = self._checked(model)
+        tracker = PullTracker(self._clock)
+        body = {"model": model, "insecure": insecure, "stream": True}
+        done = False
+        lines = self._lines("/api/pull", body, model=model, stall=self.pull_stall_timeout)
+        # aclosing: leaving this generator early must close the inner one (and so the HTTP
+        # response) now, not whenever the garbage collector finalizes it.
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                progress = tracker.update(line)
+                done = done or progress.done
+                yield progress
+        if not done:
+            raise ConnectionDropped("the pull stream ended before the daemon reported success")
+
+    async def delete(self, model: str) -> None:
+        model = self._checked(model)
+        await self._request("DELETE", "/api/delete", {"model": model}, model=model)
+
+    async def copy(self, source: str, destination: str) -> None:
+        source, destination = self._checked(source), self._checked(destination)
+        await self._request("POST", "/api/copy", {"source": source, "destination": destination},
+                            model=source)
+
+    # -- generation -------------------------------------------------------------------------
+
+    @staticmethod
+    def _common(
+        body: dict[str, Any], *, options: Mapping[str, Any] | None, think: bool | str | None,
+        logprobs: bool, top_logprobs: int | None, keep_alive: KeepAlive | None,
+        format: str | Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        if options:
+            body["options"] = dict(options)
+        if think is not None:
+            body["think"] = think
+        if logprobs:
+            body["logprobs"] = True
+            if top_logprobs is not None:
+                body["top_logprobs"] = top_logprobs
+        if keep_alive is not None:
+            body["keep_alive"] = parse_keep_alive(keep_alive)
+        if format is not None:
+            body["format"] = format
+        return body
+
+    async def _finished(
+        self, path: str, body: dict[str, Any], model: str, stall: float | None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        done = False
+        lines = self._lines(path, body, model=model, stall=stall)
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                done = done or line.get("done") is True
+                yield line
+        if not done:
+            raise ConnectionDropped("the reply ended before the daemon said it was done")
+
+    async def generate(
+        self, model: str, prompt: str, *, system: str | None = None,
+        options: Mapping[str, Any] | None = None, think: bool | str | None = None,
+        logprobs: bool = False, top_logprobs: int | None = None,
+        keep_alive: KeepAlive | None = None, format: str | Mapping[str, Any] | None = None,
+        raw: bool = False, suffix: str | None = None, images: Sequence[str] | None = None,
+    ) -> AsyncIterator[GenerateChunk]:
+        """Text as it is produced; the final chunk (``done``) carries ``metrics``."""
+        model = self._checked(model)
+        body: dict[str, Any] = {"model": model, "prompt": prompt, "stream": True}
+        if system is not None:
+            body["system"] = system
+        if raw:
+            body["raw"] = True
+        if suffix is not None:
+            body["suffix"] = suffix
+        if images:
+            body["images"] = list(images)
+        self._common(body, options=options, think=think, logprobs=logprobs,
+                     top_logprobs=top_logprobs, keep_alive=keep_alive, format=format)
+        lines = self._finished("/api/generate", body, model, self.generate_stall_timeout)
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                yield GenerateChunk.from_json(line)
+
+    async def chat(
+        self, model: str, messages: Sequence[Mapping[str, Any]], *,
+        options: Mapping[str, Any] | None = None, think: bool | str | None = None,
+        logprobs: bool = False, top_logprobs: int | None = None,
+        keep_alive: KeepAlive | None = None, format: str | Mapping[str, Any] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> AsyncIterator[ChatChunk]:
+        model = self._checked(model)
+        body: dict[str, Any] = {
+            "model": model, "messages": [dict(m) for m in messages], "stream": True,
+        }
+        if tools:
+            body["tools"] = [dict(t) for t in tools]
+        self._common(body, options=options, think=think, logprobs=logprobs,
+                     top_logprobs=top_logprobs, keep_alive=keep_alive, format=format)
+        lines = self._finished("/api/chat", body, model, self.generate_stall_timeout)
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                yield ChatChunk.from_json(line)
+
+    async def load(
+        self, model: str, *, keep_alive: KeepAlive | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> GenerateChunk:
+        """Load into memory without generating (an empty prompt); returns the final chunk,
+        whose ``metrics.load_s`` is the load time."""
+        model = self._checked(model)
+        body = self._common({"model": model, "prompt": ""}, options=options, think=None,
+                            logprobs=False, top_logprobs=None, keep_alive=keep_alive,
+                            format=None)
+        last: dict[str, Any] = {}
+        async for line in self._finished("/api/generate", body, model, self.load_timeout):
+            last = line
+        return GenerateChunk.from_json(last)
+
+    async def unload(self, model: str) -> None:
+        """Ask the daemon to drop the model from memory now (a no-op if it is not loaded)."""
+        model = self._checked(model)
+        body = {"model": model, "prompt": "", "keep_alive": 0}
+        async for _ in self._finished("/api/generate", body, model,
+                                      self.generate_stall_timeout):
+            pass
+

@@ -1,0 +1,79 @@
+"""Reading an NDJSON stream from the daemon, defensively.
+
+Lines are split by hand rather than with ``aiter_lines`` so a line can be bounded (a daemon or
+proxy gone wrong must not grow memory without end); each line must be a JSON object; a line
+with an ``error`` key ends the stream with the matching error (the HTTP status is already 200
+by then); and a stream that sends no complete line for ``stall_timeout`` seconds is stopped,
+because streams run with no read timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
+
+from quantdesk.core.ollama.errors import MalformedStream, StreamStalled, error_from_stream_line
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+def _decode(line: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        preview = line[:80].decode("utf-8", "replace")
+        raise MalformedStream(f"a line is not JSON: {preview!r}") from exc
+    if not isinstance(data, dict):
+        raise MalformedStream("a line is JSON but not an object")
+    return data
+
+
+async def iter_json_lines(
+    chunks: AsyncIterable[bytes],
+    *,
+    stall_timeout: float | None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    model: str | None = None,
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield each JSON object of an NDJSON byte stream; raise on error lines, bad lines and
+    stalls. ``model`` only improves error messages."""
+    source = aiter(chunks)
+    buf = bytearray()
+    loop = asyncio.get_running_loop()
+    deadline = None if stall_timeout is None else loop.time() + stall_timeout
+    while True:
+        while (newline := buf.find(b"\n")) >= 0:
+            line = bytes(buf[:newline])
+            del buf[: newline + 1]
+            if newline > max_line_bytes:
+                raise MalformedStream(f"a line is longer than {max_line_bytes} bytes")
+            if not line.strip():
+                continue
+            data = _decode(line)
+            if "error" in data:
+                raise error_from_stream_line(str(data["error"]), model=model)
+            yield data
+            if stall_timeout is not None:
+                deadline = loop.time() + stall_timeout
+        if len(buf) > max_line_bytes:
+            raise MalformedStream(f"a line is longer than {max_line_bytes} bytes")
+        try:
+            if deadline is None:
+                chunk = await anext(source)
+            else:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise StreamStalled(stall_timeout or 0.0)
+                chunk = await asyncio.wait_for(anext(source), remaining)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise StreamStalled(stall_timeout or 0.0) from None
+        buf += chunk
+    if buf.strip():
+        data = _decode(bytes(buf))
+        if "error" in data:
+            raise error_from_stream_line(str(data["error"]), model=model)
+        yield data
