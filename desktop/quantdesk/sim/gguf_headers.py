@@ -286,7 +286,9 @@ def _build(
         w.add_token_list(tokens)
         token_types = [3] * min(n_vocab, 256) + [1] * (n_vocab - min(n_vocab, 256))
         w.add_key_value(
-            "tokenizer.ggml.token_type", token_types, gguf.GGUFValueType.ARRAY,
+            "tokenizer.ggml.token_type",
+            token_types,
+            gguf.GGUFValueType.ARRAY,
             sub_type=gguf.GGUFValueType.INT32,
         )
         w.add_bos_token_id(1)
@@ -294,7 +296,10 @@ def _build(
         w.add_chat_template("{% for m in messages %}{{ m['content'] }}{% endfor %}")
         for t in tensors:
             w.add_tensor_info(
-                t.name, tuple(reversed(t.dims)), np.dtype(np.float32), t.nbytes,
+                t.name,
+                tuple(reversed(t.dims)),
+                np.dtype(np.float32),
+                t.nbytes,
                 raw_dtype=gguf.GGMLQuantizationType[t.type_name],
             )
         w.write_header_to_file()

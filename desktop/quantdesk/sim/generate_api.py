@@ -1,0 +1,333 @@
+"""``POST /api/generate`` and ``POST /api/chat``: load, unload and deterministic generation.
+
+ollama-api.md §7 to the letter: an empty prompt (chat: no messages) loads the model
+(``done_reason: "load"``) or, with ``keep_alive: 0``, unloads it (``"unload"``); keep_alive
+numbers are seconds, strings Go durations, numeric strings are a 400; metrics are nanoseconds
+measured on the real clock and omitted when zero; ``thinking`` arrives separately for models
+with that capability (on by default); ``logprobs``/``top_logprobs`` from 0.12.11. Text comes
+from :mod:`quantdesk.sim.textgen`; speed from :mod:`quantdesk.sim.memory` times
+``token_rate_scale``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from quantdesk.sim.http import HttpError, NdjsonStream, SimHandler
+from quantdesk.sim.memory import (
+    OutOfMemory,
+    check_fits,
+    default_num_ctx,
+    footprint,
+    tokens_per_second,
+)
+from quantdesk.sim.names import ModelName, parse_name
+from quantdesk.sim.state import InstalledModel, LoadedModel
+from quantdesk.sim.textgen import Step, generate, token_id
+from quantdesk.sim.wire import DEFAULT_KEEP_ALIVE, WireError, go_timestamp, parse_keep_alive
+
+_INT_OPTIONS = (
+    "num_ctx",
+    "num_predict",
+    "seed",
+    "top_k",
+    "num_gpu",
+    "num_batch",
+    "num_keep",
+    "repeat_last_n",
+    "num_thread",
+    "main_gpu",
+)
+_FLOAT_OPTIONS = (
+    "temperature",
+    "top_p",
+    "min_p",
+    "typical_p",
+    "repeat_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+)
+_THINK_LEVELS = ("low", "medium", "high")
+
+
+@dataclass(slots=True)
+class Request:
+    name: str  # as the client wrote it; echoed back in "model"
+    parsed: ModelName
+    model: InstalledModel
+    chat: bool
+    keep_alive: timedelta | None
+    options: dict[str, Any]
+    think: bool
+    logprobs: bool
+    top_logprobs: int
+    stream: bool
+    prompt_key: str
+    empty: bool
+
+
+def _check_options(options: Any) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise HttpError(400, "json: cannot unmarshal options into Go value of type map")
+    for key in _INT_OPTIONS:
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise HttpError(400, f'option "{key}" must be of type integer')
+    for key in _FLOAT_OPTIONS:
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise HttpError(400, f'option "{key}" must be of type float')
+    return options
+
+
+def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
+    name = body.get("model") or ""
+    if not isinstance(name, str) or not name:
+        if chat:
+            raise HttpError(400, "model is required")
+        raise HttpError(404, "model '' not found")
+    parsed = parse_name(name)
+    if parsed is None:
+        raise HttpError(400, "invalid model name")
+    try:
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+    except WireError as exc:
+        raise HttpError(400, str(exc)) from exc
+    options = _check_options(body.get("options"))
+    logprobs, top = False, 0
+    if h.sim.version_tuple >= (0, 12, 11):  # older daemons silently drop these fields
+        top = body.get("top_logprobs") or 0
+        if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 20:
+            raise HttpError(400, "top_logprobs must be between 0 and 20")
+        logprobs = bool(body.get("logprobs")) or top > 0
+    model = h.sim.state.get(parsed)
+    if model is None:
+        raise HttpError(404, f"model '{name}' not found")
+    think_value = body.get("think")
+    capable = "thinking" in model.variant.capabilities
+    levels = (*_THINK_LEVELS, "max") if h.sim.version_tuple >= (0, 22, 0) else _THINK_LEVELS
+    if (
+        think_value is not None
+        and not isinstance(think_value, bool)
+        and (think_value not in levels)
+    ):
+        raise HttpError(
+            400,
+            f'invalid think value: "{think_value}" (must be "high", '
+            '"medium", "low", true, or false)',
+        )
+    if think_value not in (None, False) and not capable:
+        raise HttpError(400, f'"{name}" does not support thinking')
+    think = capable and think_value is not False
+    if chat:
+        messages = body.get("messages") or []
+        if not isinstance(messages, list):
+            raise HttpError(400, "messages must be a list")
+        prompt_key = "\n".join(
+            f"{m.get('role', '')}: {m.get('content', '')}" for m in messages if isinstance(m, dict)
+        )
+        empty = not messages
+    else:
+        prompt = body.get("prompt") or ""
+        prompt_key = f"{body.get('system') or ''}\n{prompt}"
+        empty = not prompt
+    return Request(
+        name,
+        parsed,
+        model,
+        chat,
+        keep_alive,
+        options,
+        think,
+        logprobs,
+        top,
+        body.get("stream", True) is not False,
+        prompt_key,
+        empty,
+    )
+
+
+def _load(h: SimHandler, req: Request) -> LoadedModel:
+    """The runner for this request: reused when it matches, else (re)started, paced."""
+    sim, v = h.sim, req.model.variant
+    ctx = req.options.get("num_ctx") or default_num_ctx(v, sim.machine, sim.version_tuple)
+    ctx = max(1, min(int(ctx), v.context_length))
+    keep = req.keep_alive if req.keep_alive is not None else DEFAULT_KEEP_ALIVE
+    now = time.time_ns()
+    expires = now + int(keep.total_seconds() * 1e9)
+    current = sim.state.runner(req.parsed)
+    if current and current.num_ctx == ctx and current.installed.digest == req.model.digest:
+        runner = replace(current, expires_ns=expires)
+        sim.state.set_runner(req.parsed, runner)
+        return runner
+    fp = footprint(v, ctx, sim.machine)
+    try:
+        check_fits(fp, sim.machine, sim.version_tuple)
+    except OutOfMemory as exc:
+        raise HttpError(500, str(exc)) from exc
+    budget = sim.machine.vram_bytes + sim.machine.ram_bytes - fp.size
+    for other in reversed(sim.state.loaded()):  # evict the soonest-to-expire first
+        used = sum(r.footprint.size for r in sim.state.loaded() if r.name != req.model.name)
+        if used <= budget:
+            break
+        if other.name != req.model.name:
+            sim.state.unload(other.name)
+    time.sleep(v.model_bytes / sim.machine.load_bandwidth / sim.token_rate_scale)
+    runner = LoadedModel(req.model.name, req.model, ctx, fp, expires, time.time_ns())
+    sim.state.set_runner(req.parsed, runner)
+    return runner
+
+
+def _envelope(req: Request, *, content: str = "", thinking: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"model": req.name, "created_at": go_timestamp()}
+    if req.chat:
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if thinking:
+            message["thinking"] = thinking
+        out["message"] = message
+    else:
+        out["response"] = content
+        if thinking:
+            out["thinking"] = thinking
+    return out
+
+
+def _logprob(req: Request, step: Step, first: bool) -> dict[str, Any]:
+    def tok(word: str) -> str:
+        return word if first else " " + word
+
+    entry: dict[str, Any] = {
+        "token": step.text,
+        "logprob": step.logprob,
+        "bytes": list(step.text.encode()),
+    }
+    if req.top_logprobs:
+        entry["top_logprobs"] = [
+            {"token": tok(w), "logprob": lp, "bytes": list(tok(w).encode())}
+            for w, lp in step.candidates[: req.top_logprobs]
+        ]
+    return entry
+
+
+def _metrics(values: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in values.items() if v}  # the daemon omits zero metrics
+
+
+def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
+    t0 = time.perf_counter_ns()
+    req = _parse(h, body, chat)
+    sim = h.sim
+    if req.empty and req.keep_alive is not None and req.keep_alive.total_seconds() == 0:
+        sim.state.unload(req.parsed)
+        h.send_json(200, {**_envelope(req), "done": True, "done_reason": "unload"})
+        return
+    runner = _load(h, req)
+    load_ns = time.perf_counter_ns() - t0
+    if req.empty:
+        h.send_json(200, {**_envelope(req), "done": True, "done_reason": "load"})
+        return
+    v = req.model.variant
+    opts = {**v.params, **req.options}
+    seed = int(opts.get("seed", 0))
+    seed = 0 if seed < 0 else seed  # no random seeds: the simulator stays reproducible
+    temperature = float(opts.get("temperature", 0.8))
+    num_predict = int(opts.get("num_predict", -1))
+    prompt_tokens = len(req.prompt_key.split()) + (10 if v.kind == "instruct" else 1)
+    room = max(0, runner.num_ctx - prompt_tokens)
+    limit = room if num_predict < 0 else min(num_predict, room)
+    tps = tokens_per_second(v, runner.footprint, sim.machine) * sim.token_rate_scale
+
+    stream: NdjsonStream | None = h.stream() if req.stream else None
+    t_prompt = time.perf_counter_ns()
+    time.sleep(prompt_tokens / (tps * 10))
+    prompt_ns = time.perf_counter_ns() - t_prompt
+
+    t_eval = time.perf_counter()
+    count, parts, thoughts, logprobs = 0, [], [], []
+    context = [token_id(w, int(v.arch("vocab_size", 32000))) for w in req.prompt_key.split()]
+    truncated = False
+    phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
+    for salt, is_thought in phases:
+        steps = list(
+            generate(
+                v.lineage,
+                v.quant,
+                req.prompt_key,
+                seed=seed,
+                temperature=temperature,
+                limit=limit - count + 1,
+                salt=salt,
+            )
+        )
+        if len(steps) > limit - count:
+            steps, truncated = steps[: limit - count], True
+        for i, step in enumerate(steps):
+            count += 1
+            delay = t_eval + count / tps - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            context.append(token_id(step.word, int(v.arch("vocab_size", 32000))))
+            (thoughts if is_thought else parts).append(step.text)
+            lp = [_logprob(req, step, i == 0)] if req.logprobs else []
+            logprobs += lp
+            if stream:
+                chunk = (
+                    _envelope(req, thinking=step.text)
+                    if is_thought
+                    else _envelope(req, content=step.text)
+                )
+                chunk["done"] = False
+                if lp:
+                    chunk["logprobs"] = lp
+                stream.send(chunk)
+        if truncated:
+            break
+    eval_ns = int((time.perf_counter() - t_eval) * 1e9)
+
+    final = (
+        _envelope(req)
+        if stream
+        else _envelope(req, content="".join(parts), thinking="".join(thoughts))
+    )
+    final.update({"done": True, "done_reason": "length" if truncated else "stop"})
+    final.update(
+        _metrics(
+            {
+                "total_duration": time.perf_counter_ns() - t0,
+                "load_duration": load_ns,
+                "prompt_eval_count": prompt_tokens,
+                "prompt_eval_duration": prompt_ns,
+                "eval_count": count,
+                "eval_duration": eval_ns if count else 0,
+            }
+        )
+    )
+    if not req.chat:
+        final["context"] = context
+    if not stream and logprobs:
+        final["logprobs"] = logprobs
+    keep = req.keep_alive if req.keep_alive is not None else DEFAULT_KEEP_ALIVE
+    current = sim.state.runner(req.parsed)
+    if current and current.loaded_ns == runner.loaded_ns:  # the idle timer starts now
+        sim.state.set_runner(
+            req.parsed,
+            replace(current, expires_ns=time.time_ns() + int(keep.total_seconds() * 1e9)),
+        )
+    if stream:
+        stream.send(final)
+        stream.end()
+    else:
+        h.send_json(200, final)
+
+
+def generate_endpoint(h: SimHandler, body: dict[str, Any]) -> None:
+    _run(h, body, chat=False)
+
+
+def chat_endpoint(h: SimHandler, body: dict[str, Any]) -> None:
+    _run(h, body, chat=True)
