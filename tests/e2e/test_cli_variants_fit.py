@@ -1,0 +1,131 @@
+"""``quantdesk variants`` and ``quantdesk fit`` end to end against the simulator (real sockets)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from quantdesk.cli.main import main
+from quantdesk.sim.catalog import catalog
+
+WHAT_IF = ["--gpu-mem", "8GiB", "--ram", "32GiB"]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUANTDESK_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _digest(name):
+    return "sha256:" + catalog().manifest_for(name).digest
+
+
+def test_variants_json_rows_with_status_and_fit(sim_factory, capsys):
+    sim = sim_factory(installed=["llama3.1:8b"])
+    code, out, _ = _run(capsys, "variants", "llama3.1:8b", "--json", "--registry", sim.url,
+                        *WHAT_IF)
+    assert code == 0
+    rows = json.loads(out)
+    default = catalog().resolve("llama3.1:8b")
+    assert {r["tag"] for r in rows} == {v.tag for v in catalog().variants()
+                                        if v.model == "llama3.1"}
+    for r in rows:
+        assert r["digest"] == _digest(f"llama3.1:{r['tag']}")
+        assert r["size_bytes"] == catalog().manifest_for(f"llama3.1:{r['tag']}").total_size
+        assert r["installed"] == (r["tag"] == default.tag)
+        assert not r["update_available"]
+        assert r["fit"]["verdict"] in ("gpu", "partial", "cpu", "no")
+        assert r["fit"]["total_layers"] == default.block_count + 1
+    by_tag = {r["tag"]: r for r in rows}
+    # On 8 GiB the fp16 build cannot be fully on the GPU, the 2-bit one can.
+    assert by_tag["8b-instruct-fp16"]["fit"]["verdict"] == "partial"
+    assert by_tag["8b-instruct-q2_K"]["fit"]["verdict"] == "gpu"
+    best = [r for r in rows if r["best"]]
+    assert len(best) == 1 and best[0]["fit"]["verdict"] == "gpu"
+    bigger = [r for r in rows if r["model_bytes"] > best[0]["model_bytes"]]
+    assert all(r["fit"]["verdict"] != "gpu" for r in bigger)
+
+
+def test_variants_table_marks_best_and_status(sim_factory, capsys):
+    sim = sim_factory(installed=["qwen2.5:7b"])
+    code, out, _ = _run(capsys, "variants", "qwen2.5:7b", "--registry", sim.url, *WHAT_IF)
+    assert code == 0
+    assert "best that fits" in out
+    starred = [line for line in out.splitlines() if line.startswith("* ")]
+    assert len(starred) == 1
+    installed = [line for line in out.splitlines() if "installed" in line]
+    assert len(installed) == 1 and catalog().resolve("qwen2.5:7b").tag in installed[0]
+
+
+def test_fit_remote_model_without_daemon_says_so(unreachable_host, sim_factory, capsys):
+    registry = sim_factory()
+    code, out, err = _run(capsys, "fit", "llama3.1:8b-instruct-q8_0", "--json", "--host",
+                          unreachable_host, "--registry", registry.url, *WHAT_IF)
+    assert code == 0
+    assert "Cannot reach the Ollama daemon" in err and "newest" in err
+    result = json.loads(out)
+    assert result["model"] == "llama3.1:8b-instruct-q8_0" and result["quant"] == "Q8_0"
+    assert set(result) >= {"model", "quant", "num_ctx", "ollama_version", "estimate",
+                           "placement", "verdict", "max_gpu_ctx", "reason"}
+    assert result["verdict"] == "partial"
+    assert 0 < result["placement"]["gpu_layers"] < result["placement"]["total_layers"]
+
+
+def test_fit_installed_model_uses_the_daemons_version_and_tensors(sim_factory, capsys):
+    sim = sim_factory(installed=["llama3.2:1b"], version="0.12.6")
+    code, out, err = _run(capsys, "fit", "llama3.2:1b", "--json", "--num-ctx", "8192",
+                          "--registry", sim.url, *WHAT_IF)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["ollama_version"] == "0.12.6" and result["num_ctx"] == 8192
+    assert result["verdict"] == "gpu" and result["max_gpu_ctx"] >= 8192
+
+
+def test_fit_falls_back_to_a_sibling_header_when_the_own_one_is_truncated(sim, capsys):
+    sim.remote.faults.header_modes["8b-instruct-q6_k"] = "truncated"
+    code, out, err = _run(capsys, "fit", "llama3.1:8b-instruct-q6_K", "--json",
+                          "--registry", sim.url, *WHAT_IF)
+    assert code == 0, err
+    assert json.loads(out)["quant"] == "Q6_K"
+
+
+def test_fit_fails_clearly_when_every_header_is_hostile(sim, capsys):
+    sim.remote.faults.header_modes["*"] = "hostile"
+    code, out, err = _run(capsys, "fit", "llama3.1:8b-text-q4_0", "--registry", sim.url,
+                          *WHAT_IF)
+    assert code == 1 and out == ""
+    assert "architecture of llama3.1:8b-text-q4_0 could not be read" in err
+
+
+def test_errors_registry_down_and_missing_tag(sim, capsys, unreachable_host):
+    code, _, err = _run(capsys, "variants", "llama3.1", "--registry", f"http://{unreachable_host}",
+                        *WHAT_IF)
+    assert code == 1 and f"cannot reach http://{unreachable_host}" in err
+    code, _, err = _run(capsys, "fit", "llama3.1:8b-instruct-q9_9", "--registry", sim.url,
+                        *WHAT_IF)
+    assert code == 1 and "not found" in err
+
+
+def test_hugging_face_variants(sim, capsys):
+    code, out, _ = _run(capsys, "variants", "hf.co/quantdesk-sim/llama3.2-3B-Instruct-GGUF",
+                        "--json", "--registry", sim.url, *WHAT_IF)
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["quant"] for r in rows} == {v.quant.name for v in catalog().variants()
+                                          if v.model == "llama3.2" and v.build == "3b"
+                                          and v.kind == "instruct"}
+    assert all(r["fit"] is not None for r in rows)
+    assert [r["pullable"] for r in rows if r["quant"] == "F16"] == [False]
+
+
+def test_bad_usage_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["fit", "llama3.1", "--kv-cache-type", "q2"])
+    assert info.value.code == 2
