@@ -1,0 +1,163 @@
+"""Export a comparison to JSON, CSV or Markdown, and read a JSON export back.
+
+Model output is untrusted text. In Markdown every response sits in a fenced code block whose
+fence is longer than any backtick run inside it (CommonMark: the block then cannot be closed
+early), so no markup, link, image or raw HTML in it is interpreted; table cells escape every
+Markdown punctuation character and HTML's ``<``, ``>``, ``&``, and fold newlines. In CSV a text
+cell that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR) gets a
+leading apostrophe (the OWASP recommendation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from quantdesk.core.compare.results import ComparisonResult, RunResult
+from quantdesk.core.errors import QuantDeskError
+
+EXPORT_FORMAT = "quantdesk-comparison"
+EXPORT_VERSION = 1
+CSV_COLUMNS: tuple[str, ...] = (
+    "comparison_id", "model", "reference", "state", "error", "quant", "bpw", "digest",
+    "load_s", "ttft_s", "prompt_tps", "eval_tps", "prompt_tokens", "eval_tokens", "size",
+    "size_vram", "predicted_bytes", "first_divergence", "agreement", "approx_kl", "similarity",
+    "agreement_basis", "accuracy", "accuracy_low", "accuracy_high", "response",
+)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(QuantDeskError):
+    pass
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+def to_json(result: ComparisonResult) -> str:
+    return json.dumps({"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+                       "comparison": result.to_dict()}, indent=2, ensure_ascii=False)
+
+
+def from_json(text: str) -> ComparisonResult:
+    try:
+        data = json.loads(text)
+        if data.get("format") != EXPORT_FORMAT:
+            raise ValueError("not a QuantDesk comparison export")
+        return ComparisonResult.from_dict(data["comparison"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ExportError(f"This file is not a QuantDesk comparison export ({exc}).") from exc
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def to_csv(result: ComparisonResult) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for run in result.runs:
+        row = {"comparison_id": result.id, "reference": run.model == result.reference,
+               **run.to_dict()}
+        writer.writerow([csv_cell(row.get(c)) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+# -- Markdown -------------------------------------------------------------------------------
+
+def md_escape(text: str) -> str:
+    """Inline text that renders as itself: HTML-escaped, Markdown punctuation backslashed,
+    newlines folded to spaces."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code_block(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _num(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _md_row(run: RunResult, reference: str) -> str:
+    acc = "-" if run.accuracy is None else (
+        f"{run.accuracy:.0%} ({run.accuracy_low:.0%}–{run.accuracy_high:.0%})")
+    cells = [md_escape(run.model) + (" (ref)" if run.model == reference else ""),
+             md_escape(run.state), _num(run.load_s), _num(run.ttft_s), _num(run.eval_tps, 1),
+             _num(run.size), _num(run.size_vram), _num(run.predicted_bytes),
+             _num(run.first_divergence), _num(run.agreement, 3), _num(run.approx_kl, 4),
+             acc]
+    return "| " + " | ".join(cells) + " |"
+
+
+def to_markdown(result: ComparisonResult) -> str:
+    fp = result.fingerprint
+    spec = result.spec
+    what = (f"task set {md_escape(spec.task_set)}:{spec.task_count}" if spec.task_set
+            else "one prompt")
+    lines = [
+        f"# Comparison {md_escape(result.id)}", "",
+        f"- Created: {md_escape(result.created_at)}",
+        f"- Complete: {'yes' if result.complete else 'no'}",
+        f"- Reference: {md_escape(result.reference)}",
+        f"- Ollama: {md_escape(str(fp.get('daemon_version', '')))}",
+        f"- Options: {md_escape(json.dumps(spec.options.daemon_options()))}",
+        f"- Input: {what}", "",
+    ]
+    if spec.prompt is not None:
+        lines += ["## Prompt", "", md_code_block(spec.prompt), ""]
+    lines += ["## Results", "",
+              "| Model | State | Load s | TTFT s | Tokens/s | Size | VRAM | Predicted "
+              "| Diverges at | Agreement | Approx. KL | Accuracy |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [_md_row(r, result.reference) for r in result.runs]
+    lines.append("")
+    for run in result.runs:
+        lines += [f"## {md_escape(run.model)}", ""]
+        if run.error:
+            lines += [f"Error: {md_escape(run.error)}", ""]
+        lines += [md_code_block(run.response), ""]
+    return "\n".join(lines)
+
+
+# -- files ----------------------------------------------------------------------------------
+
+_WRITERS = {".json": to_json, ".csv": to_csv, ".md": to_markdown, ".markdown": to_markdown}
+
+
+def export_to_file(result: ComparisonResult, path: str | Path) -> Path:
+    """Writes the format the file's extension names (.json, .csv, .md)."""
+    path = Path(path)
+    writer = _WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ExportError(
+            f"Cannot tell the export format from '{path.name}'; use a name ending in "
+            ".json, .csv or .md.")
+    try:
+        path.write_text(writer(result), encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    return path
+
+
+def import_json(path: str | Path) -> ComparisonResult:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    return from_json(text)

@@ -1,0 +1,217 @@
+"""The SQLite file behind the history: where it lives, how it is opened, how it is migrated.
+
+One connection per store, shared by threads under a lock (``check_same_thread=False``): every
+call is short, so a lock costs less than a connection per thread and keeps transactions simple.
+Callers on an event loop wrap calls in ``asyncio.to_thread``.
+
+Opened with WAL (readers never block the writer, and a crash mid-write leaves the last
+committed state), ``foreign_keys=ON`` (runs go with their comparison) and ``synchronous=NORMAL``
+(safe with WAL). ``schema_version`` holds one row; :data:`MIGRATIONS` step the schema forward
+one version at a time, each in its own transaction, so an interrupted upgrade leaves a
+consistent older version that the next open continues from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from quantdesk.core.errors import QuantDeskError
+
+DB_FILE = "history.sqlite3"
+
+
+class StoreError(QuantDeskError):
+    """The history file cannot be opened, is damaged, or is from a newer QuantDesk."""
+
+
+_V1 = """
+CREATE TABLE comparisons (
+    id          TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    spec        TEXT NOT NULL,             -- JSON: models, prompt or task set, options
+    options     TEXT NOT NULL,             -- JSON: the fixed daemon options
+    reference   TEXT NOT NULL,
+    prompt      TEXT,                      -- the prompt, or NULL for a task set
+    task_spec   TEXT,                      -- "mixed:20", or NULL for a prompt
+    fingerprint TEXT NOT NULL,             -- JSON: hardware, daemon version, digests
+    complete    INTEGER NOT NULL DEFAULT 0,
+    note        TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE runs (
+    comparison_id    TEXT NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
+    position         INTEGER NOT NULL,
+    model            TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    error            TEXT NOT NULL DEFAULT '',
+    digest           TEXT NOT NULL DEFAULT '',
+    quant            TEXT NOT NULL DEFAULT '',
+    bpw              REAL,
+    load_s           REAL,
+    ttft_s           REAL,
+    prompt_tps       REAL,
+    eval_tps         REAL,
+    prompt_tokens    INTEGER,
+    eval_tokens      INTEGER,
+    size             INTEGER,
+    size_vram        INTEGER,
+    predicted_bytes  INTEGER,
+    first_divergence INTEGER,
+    agreement        REAL,
+    approx_kl        REAL,
+    similarity       REAL,
+    agreement_basis  TEXT NOT NULL DEFAULT '',
+    accuracy         REAL,
+    accuracy_low     REAL,
+    accuracy_high    REAL,
+    correct          INTEGER,
+    graded           INTEGER,
+    response         TEXT NOT NULL DEFAULT '',
+    tasks            TEXT NOT NULL DEFAULT '[]',  -- JSON list of per-task outcomes
+    started_at       TEXT,
+    finished_at      TEXT,
+    PRIMARY KEY (comparison_id, position)
+);
+CREATE TABLE observed_loads (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    model           TEXT NOT NULL,
+    digest          TEXT NOT NULL,
+    num_ctx         INTEGER NOT NULL,
+    predicted_size  INTEGER,
+    predicted_vram  INTEGER,
+    observed_size   INTEGER NOT NULL,
+    observed_vram   INTEGER NOT NULL,
+    daemon_version  TEXT NOT NULL,
+    machine_key     TEXT NOT NULL,
+    at              TEXT NOT NULL
+);
+CREATE TABLE pulls (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    outcome     TEXT NOT NULL DEFAULT 'running'   -- running | success | failed | cancelled
+);
+"""
+
+# v2: the history list sorts by date and the calibration reads one machine's loads; both
+# were full scans in v1.
+_V2 = """
+CREATE INDEX comparisons_by_date ON comparisons(created_at DESC);
+CREATE INDEX loads_by_machine ON observed_loads(machine_key, model);
+"""
+
+# MIGRATIONS[n] takes a database at version n to version n + 1.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def data_dir() -> Path:
+    """``$QUANTDESK_DATA_DIR``, else ``$XDG_DATA_HOME/quantdesk``, else the platform's
+    per-user data folder."""
+    override = os.environ.get("QUANTDESK_DATA_DIR")
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / "quantdesk"
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "QuantDesk" if base else Path.home() / "AppData/Local/QuantDesk"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "QuantDesk"
+    return Path.home() / ".local" / "share" / "quantdesk"
+
+
+def default_path() -> Path:
+    return data_dir() / DB_FILE
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
+    if not has_table:
+        return 0
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to ``target``; returns the version found before."""
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"The history file was written by a newer QuantDesk (schema {found}, this one "
+            f"knows {SCHEMA_VERSION}). Update QuantDesk, or move the file away to start afresh.")
+    for version in range(found, target):
+        # executescript commits first, so each step runs in an explicit transaction of its own.
+        try:
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                + MIGRATIONS[version]
+                + "\nCREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+                + "\nDELETE FROM schema_version;"
+                + f"\nINSERT INTO schema_version (version) VALUES ({version + 1});"
+                + "\nCOMMIT;")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return found
+
+
+class Database:
+    """A migrated connection, a lock, and a transaction helper."""
+
+    def __init__(self, path: str | Path | None = None, *, migrate_to: int = SCHEMA_VERSION):
+        self.path = Path(path) if path is not None else default_path()
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
+            self._conn = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None, timeout=10.0)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._conn, migrate_to)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Cannot open the history file {self.path} ({exc}). If it is damaged, move "
+                "it away and QuantDesk will start a new one.") from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements inside commit together, or none do."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def pragma(self, name: str) -> object:
+        with self._lock:
+            return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    @property
+    def version(self) -> int:
+        with self._lock:
+            return schema_version(self._conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
