@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -27,16 +28,30 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def _load_commands() -> list[ModuleType]:
-    mods = []
-    for name in COMMAND_MODULES:
-        try:
-            mods.append(importlib.import_module(f"quantdesk.cli.commands.{name}"))
-        except ModuleNotFoundError as exc:
-            # A command not built yet is absent from the CLI, never a crash of the others.
-            if exc.name != f"quantdesk.cli.commands.{name}":
-                raise
-    return mods
+def _load_command(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"quantdesk.cli.commands.{name}")
+    except ModuleNotFoundError as exc:
+        # A command not built yet is absent from the CLI, never a crash of the others.
+        if exc.name != f"quantdesk.cli.commands.{name}":
+            raise
+        return None
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named on the line, found without importing any command module: start-up
+    then pays only for the one command that runs (the store, the fit, Qt stay unloaded)."""
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg in ("--host", "--registry"):
+            skip_next = True
+        elif arg in ("-h", "--help"):
+            return None
+        elif not arg.startswith("-"):
+            return arg if arg in COMMAND_MODULES else None
+    return None
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -55,7 +70,8 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, the other commands are registered by name alone."""
     parser = argparse.ArgumentParser(
         prog="quantdesk",
         description="Choose, fit-check, pull, switch and compare quantized Ollama models.",
@@ -66,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="open the app against the built-in simulated daemon"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in _load_commands():
+    for name in COMMAND_MODULES:
+        if only is not None and name != only:
+            sub.add_parser(name, add_help=False)
+            continue
+        mod = _load_command(name)
+        if mod is None:
+            continue
         sp = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP,
                             parents=[_common(suppress=True)])
         mod.add_arguments(sp)
@@ -75,11 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = _chosen_command(argv)
+    parser = build_parser(only=chosen)
     args = parser.parse_args(argv)
     if args.command is None:
         # No command: the desktop window.
-        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+        args = build_parser(only="gui").parse_args(["gui", *argv])
         if getattr(args, "_run", None) is None:  # pragma: no cover - gui module missing
             parser.error("the desktop app is not available in this build")
     try:
@@ -90,6 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("cancelled")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`quantdesk ls --json | head`): not an error of ours. Point
+        # stdout at devnull so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

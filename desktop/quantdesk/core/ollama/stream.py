@@ -63,10 +63,12 @@ async def iter_json_lines(
             if deadline is None:
                 chunk = await anext(source)
             else:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
+                if deadline <= loop.time():
                     raise StreamStalled(stall_timeout or 0.0)
-                chunk = await asyncio.wait_for(anext(source), remaining)
+                # timeout_at arms one timer on this task; wait_for would start a new task
+                # for every chunk, which tripled the reader's CPU per token.
+                async with asyncio.timeout_at(deadline):
+                    chunk = await anext(source)
         except StopAsyncIteration:
             break
         except TimeoutError:
