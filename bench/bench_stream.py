@@ -14,7 +14,8 @@ readers send the same request and receive the same lines (timestamps and duratio
 
 The simulator runs in a child process so its token generation does not share a GIL with the
 reader. Its replies normally end by themselves after a few dozen words, as a model emitting
-end-of-sequence would; the child lifts that cap so ``num_predict`` alone decides the length.
+end-of-sequence would; the child starts it with ``reply_words`` well above ``TOKENS`` so
+``num_predict`` alone decides the length.
 """
 
 from __future__ import annotations
@@ -41,13 +42,12 @@ TOKENS = 10_000
 ROUNDS = 5
 OPTIONS: dict[str, Any] = {"num_predict": TOKENS, "num_ctx": 16384, "seed": 1, "temperature": 0}
 PROMPT = "Explain quantization in one long paragraph."
-# Runs in the child: the sim with the natural reply length lifted (see the module docstring).
+# Runs in the child: the sim with replies longer than TOKENS (see the module docstring).
 # It serves until its stdin closes, so it cannot outlive this process.
 _SIM_CHILD = f"""
 import json, sys
-from quantdesk.sim import SimDaemon, textgen
-textgen.natural_length = lambda lineage, prompt, seed: {TOKENS * 2}
-with SimDaemon(installed=[{MODEL!r}], token_rate_scale=1e6) as sim:
+from quantdesk.sim import SimDaemon
+with SimDaemon(installed=[{MODEL!r}], token_rate_scale=1e6, reply_words={TOKENS * 2}) as sim:
     print(json.dumps({{"url": sim.url}}), flush=True)
     sys.stdin.read()
 """

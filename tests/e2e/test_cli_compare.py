@@ -81,3 +81,29 @@ def test_errors_a_user_can_fix(env):
     assert qd(env, "compare", *MODELS).returncode == 2  # neither --prompt nor --tasks
     assert qd(env, "compare", *MODELS, "--tasks", "trivia:3").returncode == 1
     assert qd(env, "compare", MODELS[0], "--prompt", "x").returncode == 1  # one variant
+
+
+LADDER = [f"llama3.2:1b-instruct-{q}" for q in ("q2_K", "q4_K_M", "q8_0", "fp16")]
+
+
+def test_task_accuracy_ranking_follows_bits(sim_factory, tmp_path):
+    from quantdesk.core.quant import parse_quant
+    from quantdesk.core.tasks import make_tasks
+    from quantdesk.sim.task_answers import answers_wrong
+
+    sim = sim_factory(installed=LADDER, token_rate_scale=20_000.0)
+    env = {**os.environ, "OLLAMA_HOST": sim.host, "QUANTDESK_DATA_DIR": str(tmp_path / "data"),
+           "QT_QPA_PLATFORM": "offscreen"}
+    done = qd(env, "compare", *LADDER, "--tasks", "mixed:40", "--seed", "7", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["reference"] == LADDER[-1]
+    accuracy = {r["model"]: r["accuracy"] for r in data["runs"]}
+    by_bits = [accuracy[m] for m in reversed(LADDER)]
+    assert by_bits == sorted(by_bits, reverse=True)
+    assert accuracy[LADDER[-1]] == 1.0 and accuracy[LADDER[0]] <= 0.8
+    tasks = make_tasks("mixed", 40, 7)
+    for model in LADDER:  # the share the simulator's calibrated draws imply, task by task
+        level = parse_quant(model.rsplit("-", 1)[1])
+        wrong = sum(answers_wrong("llama3.2:1b-instruct", level, t.prompt, 7) for t in tasks)
+        assert accuracy[model] == pytest.approx(1 - wrong / 40)

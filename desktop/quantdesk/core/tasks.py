@@ -4,7 +4,9 @@
 (``random.Random`` seeded with a string is stable across processes and hash seeds). Task sets:
 ``arith`` (multi-digit + - ×), ``letters`` (count a letter in a word), ``sort`` (short lists of
 numbers or words), ``format`` (exact-format answers: ISO date, upper case, thousands commas),
-``units`` (unit conversion) and ``mixed`` (all of them, interleaved).
+``units`` (unit conversion) and ``mixed`` (all of them, interleaved). ``solve(prompt)``
+recomputes the expected answer from a generated prompt alone (the simulator answers tasks with
+it); each solver sits next to its generator and a test holds the two together.
 
 Graders forgive what a person would forgive — surrounding words ("The answer is 42."), case,
 spacing, brackets around a list — but the ``format`` tasks are strict: the answer must be the
@@ -149,12 +151,29 @@ def _arith(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     return "arith", f"What is {a} {sign} {b}?{_ONLY_NUMBER}", str(value), _numeric(value)
 
 
+_ARITH_PROMPT = re.compile(rf"What is (\d+) ([-+×]) (\d+)\?{re.escape(_ONLY_NUMBER)}")
+
+
+def _solve_arith(m: re.Match[str]) -> str:
+    a, op, b = int(m[1]), m[2], int(m[3])
+    return str(a + b if op == "+" else a - b if op == "-" else a * b)
+
+
 def _letters(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     word = rng.choice(_WORDS)
     letter = rng.choice(sorted(set(word)))
     n = word.count(letter)
     prompt = f"How many times does the letter '{letter}' appear in the word '{word}'?"
     return "letters", prompt + _ONLY_NUMBER, str(n), _numeric(n)
+
+
+_LETTERS_PROMPT = re.compile(
+    rf"How many times does the letter '(.)' appear in the word '([a-z]+)'\?"
+    rf"{re.escape(_ONLY_NUMBER)}")
+
+
+def _solve_letters(m: re.Match[str]) -> str:
+    return str(m[2].count(m[1]))
 
 
 def _sort(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
@@ -170,6 +189,16 @@ def _sort(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     prompt = (f"Sort these {what}: {', '.join(items)}. Answer with only the sorted list, "
               "separated by commas.")
     return "sort", prompt, ", ".join(expected), _sequence(expected, numeric)
+
+
+_SORT_PROMPT = re.compile(
+    r"Sort these (numbers in ascending order|words in alphabetical order): (.+)\. "
+    r"Answer with only the sorted list, separated by commas\.")
+
+
+def _solve_sort(m: re.Match[str]) -> str:
+    items = m[2].split(", ")
+    return ", ".join(sorted(items, key=int) if m[1].startswith("numbers") else sorted(items))
 
 
 def _format(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
@@ -191,6 +220,28 @@ def _format(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     return "format", prompt, expected, _exact(expected)
 
 
+_DATE_PROMPT = re.compile(
+    rf"Write the date (\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}}) as an ISO 8601 date\. "
+    r"Answer with only the date in the form YYYY-MM-DD\.")
+_CAPITALS_PROMPT = re.compile(
+    r"Write the word '([a-z]+)' in capital letters\. Answer with only that word\.")
+_COMMAS_PROMPT = re.compile(
+    r"Write the number (\d+) with commas as thousands separators \(like 12,345\)\. "
+    r"Answer with only the number\.")
+
+
+def _solve_date(m: re.Match[str]) -> str:
+    return dt.date(int(m[3]), _MONTHS.index(m[2]) + 1, int(m[1])).isoformat()
+
+
+def _solve_capitals(m: re.Match[str]) -> str:
+    return m[1].upper()
+
+
+def _solve_commas(m: re.Match[str]) -> str:
+    return f"{int(m[1]):,}"
+
+
 def _units(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     src, dst, factor = rng.choice(_UNITS)
     amount = rng.randrange(2, 200)
@@ -203,10 +254,49 @@ def _units(rng: random.Random) -> tuple[str, str, str, Callable[[str], bool]]:
     return "units", prompt, expected, _numeric(value)
 
 
+_UNIT_FACTORS = {(src, dst): factor for src, dst, factor in _UNITS}
+_UNITS_PROMPT = re.compile(
+    rf"Convert (\d+(?:\.5)?) (\S+) to (\S+)\.{re.escape(_ONLY_NUMBER)}")
+
+
+def _solve_units(m: re.Match[str]) -> str | None:
+    factor = _UNIT_FACTORS.get((m[2], m[3]))
+    if factor is None:
+        return None
+    value = float(m[1]) * factor
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
 _KINDS: dict[str, Callable[[random.Random], tuple[str, str, str, Callable[[str], bool]]]] = {
     "arith": _arith, "letters": _letters, "sort": _sort, "format": _format, "units": _units,
 }
 TASK_SETS: tuple[str, ...] = (*_KINDS, "mixed")
+
+# Each generator's prompt shape and the function that answers it, in generator order.
+_SOLVERS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...] = (
+    (_ARITH_PROMPT, _solve_arith), (_LETTERS_PROMPT, _solve_letters),
+    (_SORT_PROMPT, _solve_sort), (_DATE_PROMPT, _solve_date),
+    (_CAPITALS_PROMPT, _solve_capitals), (_COMMAS_PROMPT, _solve_commas),
+    (_UNITS_PROMPT, _solve_units),
+)
+
+
+def solve(prompt: str) -> str | None:
+    """The reference answer to a prompt one of our generators wrote, in the exact shape its
+    grader wants (``"1234"``, ``"apple, mango"``, ``"2024-03-09"``); None for any other text.
+
+    The answer is recomputed from the prompt alone, so a simulated model (or any checker)
+    can answer a task without being handed the task list.
+    """
+    text = prompt.strip()
+    for pattern, answer in _SOLVERS:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            try:
+                return answer(m)
+            except ValueError:  # the shape of a task but not its content: 31 February
+                return None
+    return None
 
 
 def make_tasks(name: str, count: int, seed: int) -> list[Task]:

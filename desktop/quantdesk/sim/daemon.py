@@ -33,9 +33,12 @@ class SimDaemon:
         vram_bytes: int = 24 * GIB,
         ram_bytes: int = 32 * GIB,
         progress_interval: float = 0.06,
+        reply_words: int | None = None,
     ) -> None:
         if pull_bandwidth <= 0 or token_rate_scale <= 0 or progress_interval <= 0:
             raise ValueError("bandwidth, token rate scale and progress interval must be > 0")
+        if reply_words is not None and reply_words < 0:
+            raise ValueError("reply_words must be >= 0 (or None for the natural length)")
         self.bind_host = host
         self.port = port
         self.version = version
@@ -43,6 +46,9 @@ class SimDaemon:
         self.pull_bandwidth = pull_bandwidth
         self.token_rate_scale = token_rate_scale
         self.progress_interval = progress_interval
+        # None: replies stop at their natural length; an int: every reply that is not a
+        # generated task runs that long unless num_predict or the context stops it first.
+        self.reply_words = reply_words
         self.machine = SimMachine(vram_bytes=vram_bytes, ram_bytes=ram_bytes)
         self.catalog: Catalog = catalog()
         self.state = SimState()

@@ -6,7 +6,9 @@ numbers are seconds, strings Go durations, numeric strings are a 400; metrics ar
 measured on the real clock and omitted when zero; ``thinking`` arrives separately for models
 with that capability (on by default); ``logprobs``/``top_logprobs`` from 0.12.11. Text comes
 from :mod:`quantdesk.sim.textgen`; speed from :mod:`quantdesk.sim.memory` times
-``token_rate_scale``.
+``token_rate_scale``. A prompt (chat: the last user message) that is one of our generated
+tasks is answered by :mod:`quantdesk.sim.task_answers` (thinking, if any, stays free text);
+other replies run to their natural length, or ``SimDaemon.reply_words`` words when set.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from quantdesk.sim.memory import (
 )
 from quantdesk.sim.names import ModelName, parse_name
 from quantdesk.sim.state import InstalledModel, LoadedModel
-from quantdesk.sim.textgen import Step, generate, token_id
+from quantdesk.sim.task_answers import task_reply
+from quantdesk.sim.textgen import Step, generate, say, token_id
 from quantdesk.sim.wire import DEFAULT_KEEP_ALIVE, WireError, go_timestamp, parse_keep_alive
 
 _INT_OPTIONS = (
@@ -67,6 +70,7 @@ class Request:
     stream: bool
     prompt_key: str
     empty: bool
+    task_prompt: str  # the text a generated task would be: the prompt, or the last user turn
 
 
 def _check_options(options: Any) -> dict[str, Any]:
@@ -132,10 +136,14 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
             f"{m.get('role', '')}: {m.get('content', '')}" for m in messages if isinstance(m, dict)
         )
         empty = not messages
+        users = [m.get("content") for m in messages if isinstance(m, dict)
+                 and m.get("role") == "user"]
+        task_prompt = users[-1] if users and isinstance(users[-1], str) else ""
     else:
         prompt = body.get("prompt") or ""
         prompt_key = f"{body.get('system') or ''}\n{prompt}"
         empty = not prompt
+        task_prompt = prompt if isinstance(prompt, str) else ""
     return Request(
         name,
         parsed,
@@ -149,6 +157,7 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
         body.get("stream", True) is not False,
         prompt_key,
         empty,
+        task_prompt,
     )
 
 
@@ -252,9 +261,21 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     context = [token_id(w, int(v.arch("vocab_size", 32000))) for w in req.prompt_key.split()]
     truncated = False
     phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
+    task = task_reply(v.lineage, v.quant, req.task_prompt, seed) if req.task_prompt else None
     for salt, is_thought in phases:
         steps = list(
-            generate(
+            say(
+                v.lineage,
+                v.quant,
+                req.prompt_key,
+                task.words,
+                task.reference,
+                seed=seed,
+                temperature=temperature,
+                limit=limit - count + 1,
+            )
+            if task is not None and not is_thought
+            else generate(
                 v.lineage,
                 v.quant,
                 req.prompt_key,
@@ -262,6 +283,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
                 temperature=temperature,
                 limit=limit - count + 1,
                 salt=salt,
+                length=None if is_thought else sim.reply_words,
             )
         )
         if len(steps) > limit - count:

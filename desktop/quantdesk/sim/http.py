@@ -118,6 +118,9 @@ class NdjsonStream:
 
 class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Go (and so Ollama) sets TCP_NODELAY; without it each small NDJSON chunk waits ~40 ms
+    # for the client's delayed ACK (Nagle), which real daemons never show.
+    disable_nagle_algorithm = True
     server_version = "QuantDeskSim"
     sys_version = ""
     server: SimServer

@@ -10,6 +10,10 @@ Every position also has a candidate distribution (``Step.candidates``, best firs
 logprobs and for sampling when ``temperature > 0``: lower-bit builds have flatter
 distributions, and after the divergence the fp16 word stays a runner-up. Sampling is seeded,
 so the same request always yields the same text.
+
+A prompt that is one of QuantDesk's generated tasks is answered instead by ``say`` with the
+words :mod:`quantdesk.sim.task_answers` chooses (right at fp16, wrong more often as bits
+fall), through the same candidate and logprob machinery.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from quantdesk.core.quant import QuantLevel
@@ -104,9 +108,17 @@ def _candidates(
     lineage: str, level: QuantLevel, prompt: str, seed: int, i: int, salt: str
 ) -> tuple[tuple[str, float], ...]:
     top = greedy_word(lineage, level, prompt, seed, i, salt)
+    return _ranked(top, _word_at(lineage, prompt, seed, salt, i), lineage, level, prompt, seed,
+                   i, salt)
+
+
+def _ranked(
+    top: str, ref: str | None, lineage: str, level: QuantLevel, prompt: str, seed: int, i: int,
+    salt: str,
+) -> tuple[tuple[str, float], ...]:
+    """``top`` first; the reference's word ``ref`` runner-up where it differs; seeded filler."""
     words = [top]
-    ref = _word_at(lineage, prompt, seed, salt, i)
-    if ref != top:  # the full-precision choice stays in the running after divergence
+    if ref is not None and ref != top:  # the full-precision choice stays in the running
         words.append(ref)
     pick = _rng("alt", lineage, prompt, seed, salt, i, level.name)
     while len(words) < TOP_K:
@@ -120,6 +132,17 @@ def _candidates(
     return tuple((w, x - norm) for w, x in zip(words, logits, strict=True))
 
 
+def _emit(
+    ranked: Iterator[tuple[tuple[str, float], ...]], sampler: random.Random, temperature: float
+) -> Iterator[Step]:
+    for i, cands in enumerate(ranked):
+        word, lp = cands[0]
+        if temperature > 0:
+            weights = [math.exp(c_lp / temperature) for _, c_lp in cands]
+            word, lp = sampler.choices(cands, weights=weights)[0]
+        yield Step(word, word if i == 0 else " " + word, lp, cands)
+
+
 def generate(
     lineage: str,
     level: QuantLevel,
@@ -129,16 +152,38 @@ def generate(
     temperature: float = 0.0,
     limit: int | None = None,
     salt: str = "answer",
+    length: int | None = None,
 ) -> Iterator[Step]:
-    """The words a build emits, in order; stops at the natural length or at ``limit``."""
-    n = natural_length(lineage + salt, prompt, seed)
+    """The words a build emits, in order; stops at the natural length (or ``length`` words
+    when given) or at ``limit``."""
+    n = natural_length(lineage + salt, prompt, seed) if length is None else length
     if limit is not None:
         n = min(n, limit)
     sampler = _rng("sample", lineage, level.name, prompt, seed, salt)
-    for i in range(n):
-        cands = _candidates(lineage, level, prompt, seed, i, salt)
-        word, lp = cands[0]
-        if temperature > 0:
-            weights = [math.exp(c_lp / temperature) for _, c_lp in cands]
-            word, lp = sampler.choices(cands, weights=weights)[0]
-        yield Step(word, word if i == 0 else " " + word, lp, cands)
+    ranked = (_candidates(lineage, level, prompt, seed, i, salt) for i in range(n))
+    yield from _emit(ranked, sampler, temperature)
+
+
+def say(
+    lineage: str,
+    level: QuantLevel,
+    prompt: str,
+    words: Sequence[str],
+    reference: Sequence[str],
+    *,
+    seed: int = 0,
+    temperature: float = 0.0,
+    limit: int | None = None,
+    salt: str = "answer",
+) -> Iterator[Step]:
+    """A fixed answer (``words``) with the same logprob machinery as free text: the
+    reference's word at each position stays the runner-up where the two differ, so the
+    answer diverges from the reference exactly at the first differing word."""
+    n = len(words) if limit is None else min(len(words), limit)
+    sampler = _rng("sample", lineage, level.name, prompt, seed, salt)
+    ranked = (
+        _ranked(words[i], reference[i] if i < len(reference) else None, lineage, level, prompt,
+                seed, i, salt)
+        for i in range(n)
+    )
+    yield from _emit(ranked, sampler, temperature)

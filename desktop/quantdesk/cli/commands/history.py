@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from quantdesk.cli.commands.compare import Progress, print_result, result_json
+from quantdesk.cli.main import _common
 from quantdesk.cli.output import print_json, print_table
 from quantdesk.core.compare import export_to_file, rerun
 from quantdesk.core.hardware import probe_machine_async
@@ -21,13 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     for name, help_text in (("show", "print one comparison"),
                             ("rm", "delete one comparison"),
-                            ("rerun", "run a comparison again and say what changed")):
-        p = sub.add_parser(name, help=help_text, description=help_text)
+                            ("rerun", "run a comparison again and say what changed"),
+                            ("export", "write a comparison to FILE (.json, .csv or .md)")):
+        # The global options again, 'unset' by default, so they may also follow ID (FILE)
+        # without overwriting a value given before the action.
+        p = sub.add_parser(name, help=help_text, description=help_text,
+                           parents=[_common(suppress=True)])
         p.add_argument("id", metavar="ID")
-        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    p = sub.add_parser("export", help="write a comparison to FILE (.json, .csv or .md)")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("file", metavar="FILE")
+        if name == "export":
+            p.add_argument("file", metavar="FILE")
 
 
 def _list(store: HistoryStore, as_json: bool) -> None:
@@ -66,10 +69,16 @@ def run(args: argparse.Namespace) -> int:
                 print_result(result)
         elif action == "export":
             path = export_to_file(store.comparisons.get(args.id), args.file)
-            sys.stderr.write(f"exported {args.id} to {path}\n")
+            if as_json:
+                print_json({"exported": args.id, "file": str(path)})
+            else:
+                sys.stderr.write(f"exported {args.id} to {path}\n")
         elif action == "rm":
             store.comparisons.delete(args.id)
-            sys.stderr.write(f"removed {args.id}\n")
+            if as_json:
+                print_json({"removed": args.id})
+            else:
+                sys.stderr.write(f"removed {args.id}\n")
         elif action == "rerun":
             return asyncio.run(_rerun(args, store))
     return 0
