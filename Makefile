@@ -39,3 +39,23 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info
+
+# --- Packaging: wheel and PyInstaller bundle (packaging/) ---
+.PHONY: wheel bundle
+
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+
+$(BUNDLE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bundle]'
+	touch $(BUNDLE_STAMP)
+
+# dist/quantdesk-<version>-py3-none-any.whl, with the icons, themes and simulator data inside.
+wheel: $(STAMP)
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+
+# One-folder app in dist/quantdesk/ (PyInstaller), then the smoke tests run the built binary.
+bundle: $(BUNDLE_STAMP)
+	rm -rf dist/quantdesk
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/quantdesk.spec
+	$(PY) -m pytest -q -p no:cacheprovider -m bundle tests/packaging
