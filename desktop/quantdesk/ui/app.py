@@ -1,0 +1,94 @@
+"""Starting the desktop app: QApplication, services, main window; the demo, screenshot and
+start-up-benchmark modes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from quantdesk import __version__
+from quantdesk.ui.main_window import MainWindow
+from quantdesk.ui.ready import ReadyTracker
+from quantdesk.ui.resources import icon, style_sheet
+from quantdesk.ui.services.registry import Services
+
+EXIT_WHEN_READY_ENV = "QUANTDESK_EXIT_WHEN_READY"
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("QuantDesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("QuantDesk")
+    app.setDesktopFileName("io.github.quantdesk.QuantDesk")
+    app.setWindowIcon(icon("app"))
+    # The style sheet only shapes things; colours stay the system palette (light or dark).
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def run_app(
+    *,
+    host: str | None = None,
+    registry: str | None = None,
+    demo: bool = False,
+    screenshots: Path | None = None,
+    exit_when_ready: bool = False,
+) -> int:
+    started = time.perf_counter()
+    app = application()
+    machine = None
+    if demo or screenshots is not None:
+        from quantdesk.ui.demo import demo_machine, start_demo_daemon
+
+        host = start_demo_daemon()
+        machine = demo_machine()
+        # The simulator serves the registry side too, so Variants works with no network.
+        registry = registry or f"http://{host}"
+    services = Services.create(host, registry=registry, machine=machine)
+    window = MainWindow(services)
+    tracker = ReadyTracker(window.pages, window)
+    app.aboutToQuit.connect(services.close)
+    services.start()
+    window.show()
+
+    if screenshots is not None:
+        from quantdesk.ui.screenshots import report, take_screenshots
+
+        written, late = take_screenshots(window, tracker, screenshots)
+        window.close()
+        services.close()
+        return report(written, late, window.page_errors)
+
+    if exit_when_ready or os.environ.get(EXIT_WHEN_READY_ENV):
+        _exit_when_ready(app, window, tracker, started)
+    return app.exec()
+
+
+def _exit_when_ready(
+    app: QApplication, window: MainWindow, tracker: ReadyTracker, started: float
+) -> None:
+    """For the start-up benchmark: print how long until the first page showed its data."""
+    key = window.page_specs[0].key if window.page_specs else ""
+
+    # The idle-CPU benchmark keeps the app open this many seconds after it is ready.
+    linger_s = float(os.environ.get("QUANTDESK_LINGER_S", "0") or 0)
+
+    def done() -> None:
+        import psutil
+
+        rss = psutil.Process().memory_info().rss
+        print(f"ready {time.perf_counter() - started:.3f} s page={key} rss={rss}", flush=True)
+        QTimer.singleShot(int(linger_s * 1000), lambda: (window.close(), app.quit()))
+
+    if tracker.is_ready(key):
+        QTimer.singleShot(0, done)
+    else:
+        tracker.page_ready.connect(lambda k: done() if k == key else None)

@@ -1,0 +1,147 @@
+"""Quality against memory and speed against memory for one comparison (pyqtgraph).
+
+Importing this module imports pyqtgraph (and numpy), which costs start-up time and memory;
+the Compare page imports it only when it is first shown, so the rest of the app never pays.
+
+Each variant is one point at its memory (Ollama's measured size, else our prediction):
+the reference is a star, a variant that fits fully on this machine's GPU is filled, one that
+does not is hollow, and each point carries its tag as a plain-text label.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from quantdesk.core.compare.results import ComparisonResult, RunResult
+from quantdesk.core.machine import Machine
+from quantdesk.ui.widgets import compare_format as fmt
+
+GB = 1e9
+FIT_COLOUR = "#27ae60"
+NO_FIT_COLOUR = "#c0392b"
+
+
+class ChartPoint:
+    """What one point shows; kept so tests can read the charts without pixels."""
+
+    def __init__(self, run: RunResult, x: float, y: float, reference: bool, fits: bool):
+        self.model, self.x, self.y = run.model, x, y
+        self.reference, self.fits = reference, fits
+
+
+def points(result: ComparisonResult, machine: Machine | None,
+           value: str) -> list[ChartPoint]:
+    """Points for ``value`` ("quality" or "speed") of the runs that have both numbers."""
+    out = []
+    for run in result.runs:
+        mem = fmt.memory_bytes(run)
+        if value == "quality":
+            y = 1.0 if run.model == result.reference and run.accuracy is None else (
+                fmt.quality(run))
+        else:
+            y = run.eval_tps
+        if mem is None or y is None:
+            continue
+        out.append(ChartPoint(run, mem / GB, float(y), run.model == result.reference,
+                              fmt.fits_machine(run, machine)))
+    return out
+
+
+class _Plot(pg.PlotWidget):
+    def __init__(self, title: str, y_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.WindowText)
+        self.setBackground(pal.color(QPalette.ColorRole.Base))
+        self.setTitle(title, color=text.name(), size="10pt")
+        for side, label in (("bottom", "memory (GB)"), ("left", y_label)):
+            axis = self.getPlotItem().getAxis(side)
+            axis.setLabel(label, color=text.name())
+            axis.setTextPen(text)
+            axis.setPen(text)
+        self.showGrid(x=True, y=True, alpha=0.2)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self._scatter = pg.ScatterPlotItem()
+        self.addItem(self._scatter)
+        self._labels: list[pg.TextItem] = []
+        self.points: list[ChartPoint] = []
+        self._text = text
+
+    def show_points(self, pts: list[ChartPoint], y_range: tuple[float, float] | None) -> None:
+        self.points = pts
+        for label in self._labels:
+            self.removeItem(label)
+        self._labels = []
+        spots = []
+        for p in pts:
+            colour = QColor(FIT_COLOUR if p.fits else NO_FIT_COLOUR)
+            spots.append({
+                "pos": (p.x, p.y), "size": 18 if p.reference else 12,
+                "symbol": "star" if p.reference else "o",
+                "pen": pg.mkPen(colour, width=2),
+                "brush": pg.mkBrush(colour) if p.fits else pg.mkBrush(0, 0, 0, 0),
+                "data": p.model,
+            })
+            # Labels lean away from the nearer edge so the outermost ones stay readable.
+            right_half = bool(pts) and p.x > (min(q.x for q in pts) + max(q.x for q in pts)) / 2
+            label = pg.TextItem(fmt.short_name(p.model), color=self._text,
+                                anchor=(0.9 if right_half else 0.1, 1.2))
+            label.setPos(p.x, p.y)
+            self.addItem(label)
+            self._labels.append(label)
+        self._scatter.setData(spots)
+        if pts:
+            xs = [p.x for p in pts]
+            pad = max(0.6, (max(xs) - min(xs)) * 0.2)
+            self.setXRange(min(xs) - pad, max(xs) + pad, padding=0)
+            if y_range is not None:
+                self.setYRange(*y_range, padding=0)
+            else:
+                ys = [p.y for p in pts]
+                span = max(ys) - min(ys)
+                self.setYRange(max(0.0, min(ys) - span * 0.3 - 1), max(ys) + span * 0.3 + 1,
+                               padding=0)
+
+
+class CompareCharts(QWidget):
+    """Two charts side by side; :meth:`show_result` redraws both."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Comparison charts")
+        self.quality = _Plot("Quality vs memory", "agreement / accuracy", self)
+        self.speed = _Plot("Speed vs memory", "generation tok/s", self)
+        self.quality.setToolTip(
+            "Agreement with the reference (accuracy for a task set) against memory. Star: the "
+            "reference; filled: fits fully on this machine's GPU; hollow: does not.")
+        self.speed.setToolTip(
+            "Generation speed against memory. Star: the reference; filled: fits fully on "
+            "this machine's GPU; hollow: does not.")
+        for plot in (self.quality, self.speed):
+            plot.setMinimumSize(220, 150)
+        self.legend = QLabel(
+            "★ reference   ● fits fully on this GPU   ○ does not fit", self)
+        self.legend.setObjectName("pageHint")
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.quality)
+        plots.addWidget(self.speed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.legend)
+
+    def show_result(self, result: ComparisonResult, machine: Machine | None) -> None:
+        self.quality.show_points(points(result, machine, "quality"), (-0.05, 1.25))
+        self.speed.show_points(points(result, machine, "speed"), None)
+
+    def clear(self) -> None:
+        self.quality.show_points([], None)
+        self.speed.show_points([], None)

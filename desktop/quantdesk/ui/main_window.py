@@ -1,0 +1,336 @@
+"""The main window: sidebar of pages, daemon banner, status bar, menus, Ctrl+K, tray."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Collection
+
+from PySide6.QtCore import QEvent, QProcess, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.ollama import RunningModel
+from quantdesk.ui.dialogs.settings import SettingsDialog
+from quantdesk.ui.page_registry import PageSpec, available_pages
+from quantdesk.ui.resources import icon
+from quantdesk.ui.services.connection import ConnectionState
+from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.banner import DaemonBanner
+from quantdesk.ui.widgets.palette import SwitcherPalette
+from quantdesk.ui.widgets.status_bar import DaemonStatusBar
+from quantdesk.ui.widgets.tray import Tray, TrayMenu
+from quantdesk.ui.window_state import window_settings
+
+DEFAULT_SIZE = (1280, 800)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        services: Services,
+        *,
+        start_simulator: Callable[[], str] | None = None,
+        only_pages: Collection[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``only_pages``: keys of the pages to build (default: every available page)."""
+        super().__init__(parent)
+        self.services = services
+        self._only_pages = only_pages
+        self._start_simulator = start_simulator
+        self._ollama_process: QProcess | None = None
+        self.setWindowTitle("QuantDesk")
+        self.setWindowIcon(icon("app"))
+        self.setAccessibleName("QuantDesk main window")
+
+        self.pages: dict[str, QWidget] = {}
+        self.page_errors: dict[str, str] = {}  # page key -> why it is missing
+        self.page_specs: list[PageSpec] = []
+        self.sidebar = QListWidget(self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Pages")
+        self.sidebar.setFixedWidth(180)
+        self.sidebar.setIconSize(self.sidebar.iconSize() * 1.25)
+        self.stack = QStackedWidget(self)
+        self.banner = DaemonBanner(self)
+        self._build_pages()
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        content = QWidget(self)
+        col = QVBoxLayout(content)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.banner)
+        col.addWidget(self.stack, 1)
+        for i in range(self.stack.count()):
+            page = self.stack.widget(i)
+            if page.layout() is not None:
+                page.layout().setContentsMargins(16, 12, 16, 8)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(content, 1)
+        self.setCentralWidget(central)
+
+        self.status = DaemonStatusBar(self)
+        self.setStatusBar(self.status)
+        self.palette_dialog = SwitcherPalette(self)
+        self.palette_dialog.chosen.connect(self.switch_to)
+        self.tray_menu = TrayMenu(self)
+        self.tray = Tray(self.tray_menu, self)
+        self.tray_menu.switch_requested.connect(self.switch_to)
+        self.tray_menu.show_requested.connect(self._show_from_tray)
+        self.tray_menu.quit_requested.connect(self.close)
+        self._build_actions()
+        self._connect_services()
+        self._restore_state()
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        for spec, cls in available_pages(self.page_errors):
+            if self._only_pages is not None and spec.key not in self._only_pages:
+                continue
+            page = cls(self.services, self)  # type: ignore[call-arg]
+            self.pages[spec.key] = page
+            self.page_specs.append(spec)
+            self.stack.addWidget(page)
+            item = QListWidgetItem(icon(getattr(page, "ICON", spec.key)),
+                                   str(getattr(page, "TITLE", spec.key.title())))
+            n = len(self.page_specs)
+            item.setToolTip(f"{item.text()} (Ctrl+{n})")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{item.text()} page")
+            self.sidebar.addItem(item)
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.settings_action = self._action("&Settings…", "Ctrl+,", self.open_settings)
+        self.settings_action.setIcon(icon("settings"))
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+
+        go_menu = menu.addMenu("&Go")
+        self.page_actions: list[QAction] = []
+        for n, spec in enumerate(self.page_specs, start=1):
+            page = self.pages[spec.key]
+            action = self._action(str(getattr(page, "TITLE", spec.key)), f"Ctrl+{n}",
+                                  lambda _c=False, k=spec.key: self.show_page(k))
+            action.setIcon(icon(getattr(page, "ICON", spec.key)))
+            go_menu.addAction(action)
+            self.page_actions.append(action)
+
+        models_menu = menu.addMenu("&Models")
+        self.palette_action = self._action("&Switch model…", "Ctrl+K", self.open_palette)
+        self.palette_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        models_menu.addAction(self.palette_action)
+        models_menu.addAction(self._action("&Unload all", "Ctrl+Shift+U",
+                                           self.services.running.unload_all))
+        models_menu.addAction(self._action("&Refresh", QKeySequence.StandardKey.Refresh,
+                                           self.refresh_current))
+        self.sim_action = self._action("Explore with the simulated daemon", None,
+                                       self.use_simulator)
+        models_menu.addSeparator()
+        models_menu.addAction(self.sim_action)
+
+    def _action(self, text: str, keys: str | QKeySequence.StandardKey | None,
+                slot: Callable[..., object]) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _connect_services(self) -> None:
+        s = self.services
+        s.connection.state_changed.connect(self._on_connection)
+        s.hardware.probed.connect(self.status.set_machine)
+        s.running.models_changed.connect(self._on_running)
+        s.running.recent_changed.connect(self._on_recent)
+        s.installed.changed.connect(lambda _m: self._update_palette())
+        s.notifier.posted.connect(self._on_notification)
+        self.banner.retry_requested.connect(s.connection.retry_now)
+        self.banner.start_ollama_requested.connect(self.start_ollama)
+        self.banner.simulator_requested.connect(self.use_simulator)
+        self._on_connection(s.connection.state)
+        if s.hardware.machine is not None:
+            self.status.set_machine(s.hardware.machine)
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def show_page(self, key: str) -> None:
+        row = [spec.key for spec in self.page_specs].index(key)
+        self.sidebar.setCurrentRow(row)
+
+    def current_page_key(self) -> str:
+        return self.page_specs[self.stack.currentIndex()].key
+
+    def refresh_current(self) -> None:
+        page = self.stack.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    # -- daemon ------------------------------------------------------------------------------
+
+    def _on_connection(self, state: ConnectionState) -> None:
+        self.status.show_state(state)
+        self.banner.show_state(state)
+
+    def use_simulator(self) -> None:
+        if self._start_simulator is None:
+            from quantdesk.ui.demo import start_demo_daemon
+
+            self._start_simulator = start_demo_daemon
+        try:
+            host = self._start_simulator()
+        except Exception as exc:  # the simulator is our own code; say what broke
+            self.banner.show_start_failed(f"The simulated daemon did not start: {exc}")
+            return
+        self.services.connection.set_host(host)
+        self.sim_action.setEnabled(False)
+
+    def start_ollama(self, program: str) -> None:
+        """Start ``ollama serve`` (no shell); the reconnect loop notices when it is up."""
+        if self._ollama_process is not None and (
+                self._ollama_process.state() != QProcess.ProcessState.NotRunning):
+            return
+        proc = QProcess(self)
+        proc.setProgram(program)
+        proc.setArguments(["serve"])
+        proc.errorOccurred.connect(
+            lambda _err: self.banner.show_start_failed(
+                f"Could not start {program}: {proc.errorString()}"))
+        proc.started.connect(lambda: QTimer.singleShot(1000, self.services.connection.retry_now))
+        self._ollama_process = proc
+        proc.start()
+
+    # -- running models, palette, tray -------------------------------------------------------
+
+    def _on_running(self, models: list[RunningModel]) -> None:
+        self.status.set_models(models)
+        self.tray_menu.set_models(loaded=[m.name for m in models])
+        self._update_palette()
+
+    def _on_recent(self, names: list[str]) -> None:
+        self.tray_menu.set_models(recent=names)
+        window_settings().setValue("recent", names)
+
+    def _update_palette(self) -> None:
+        loaded = {m.name for m in self.services.running.models}
+        names = self.services.installed.names or sorted(loaded)
+        self.palette_dialog.set_models(names, loaded)
+
+    def open_palette(self) -> None:
+        self._update_palette()
+        self.palette_dialog.open_palette()
+
+    def switch_to(self, name: str) -> None:
+        self.services.running.switch_to(name)
+        if "running" in self.pages:
+            self.show_page("running")
+
+    def _on_notification(self, title: str, text: str) -> None:
+        if not self.tray.notify(title, text):
+            self.status.showMessage(f"{title}: {text}", 8000)
+
+    def _show_from_tray(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.services.config, self)
+        dialog.open()
+        return dialog
+
+    # -- polling follows visibility ----------------------------------------------------------
+
+    def _update_poll_mode(self) -> None:
+        if not self.isVisible() or self.isMinimized():
+            mode = "stopped"
+        elif self.isActiveWindow():
+            mode = "active"
+        else:
+            mode = "background"
+        self.services.running.set_mode(mode)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._update_poll_mode()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self._update_poll_mode()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ActivationChange, QEvent.Type.WindowStateChange):
+            self._update_poll_mode()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        st = window_settings()
+        geometry = st.value("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        state = st.value("state")
+        if state is not None:
+            self.restoreState(state)
+        keys = [spec.key for spec in self.page_specs]
+        last = st.value("page", "library")
+        self.sidebar.setCurrentRow(keys.index(last) if last in keys else 0)
+        recent = st.value("recent", [])
+        if isinstance(recent, str):  # QSettings flattens a one-item list to a string
+            recent = [recent]
+        self.services.running.set_recent([str(n) for n in recent or []])
+        self.tray_menu.set_models(recent=self.services.running.recent)
+
+    def save_state(self) -> None:
+        st = window_settings()
+        st.setValue("geometry", self.saveGeometry())
+        st.setValue("state", self.saveState())
+        if self.page_specs:
+            st.setValue("page", self.current_page_key())
+        st.sync()
+
+    def active_work(self) -> bool:
+        """True when a page has work that closing would cut short (pulls running)."""
+        for page in self.pages.values():
+            has_active = getattr(page, "has_active", None)
+            if callable(has_active) and has_active():
+                return True
+        try:
+            from quantdesk.ui.services.pulls import shared_pulls
+        except ImportError:  # the download queue is not part of this build
+            return False
+        return bool(shared_pulls(self.services).has_active())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.active_work():
+            answer = QMessageBox.question(
+                self, "Downloads running",
+                "Pulls are still running. Quit anyway? They resume when you pull again.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.save_state()
+        self.services.running.set_mode("stopped")
+        self.tray.hide()
+        with contextlib.suppress(RuntimeError):
+            self.palette_dialog.close()
+        super().closeEvent(event)

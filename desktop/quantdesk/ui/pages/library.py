@@ -1,0 +1,347 @@
+"""Library: the installed models in a sortable, filterable table, with their actions.
+
+Load and unload go through the shared Running service; copy, delete and details through the
+Library service. The fit column is computed here, on the GUI thread (the estimate is pure and
+fast), from each model's ``/api/show`` shape, the machine and the chosen context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.machine import Machine
+from quantdesk.core.ollama import LocalModel, RunningModel, ShowResponse
+from quantdesk.ui.pages.library_model import (
+    FIT,
+    FIT_ROLE,
+    NAME,
+    NAME_ROLE,
+    LibraryFilterProxy,
+    LibraryTableModel,
+)
+from quantdesk.ui.resources import icon
+from quantdesk.ui.services.library import LibraryService
+from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.widgets.fit_badge import context_words
+from quantdesk.ui.widgets.library_copy import CopyDialog
+from quantdesk.ui.widgets.library_details import DetailsDialog
+from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+from quantdesk.ui.widgets.variant_delegates import FitBadgeDelegate
+
+FILTER_DEBOUNCE_MS = 120
+CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
+DEFAULT_CONTEXT = 4096
+
+
+def confirm_delete(parent: QWidget, name: str) -> bool:
+    answer = QMessageBox.question(
+        parent, "Delete model",
+        f"Delete {name}? Its files are removed unless another model shares them; pulling it "
+        "again downloads it in full.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class LibraryPage(QWidget):
+    TITLE = "Library"
+    ICON = "library"
+    ready = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Library page")
+        self._services = services
+        self._is_ready = False
+        self.library = LibraryService(services, self)
+        self.details_dialog: DetailsDialog | None = None
+        self.fits = FitCalculator()
+
+        self.header = PageHeader(
+            "Library",
+            "Installed models. The Fit column says how each runs on this machine at the "
+            "context you choose. Type to filter; click a header to sort.",
+            self,
+        )
+        self.message = MessageLabel(self)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by name, family, size or quantization")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter models")
+        self.context_combo = QComboBox(self)
+        self.context_combo.setAccessibleName("Context length for the fit column")
+        self.context_combo.setToolTip("Context length the Fit column plans for")
+        for ctx in CONTEXTS:
+            self.context_combo.addItem(f"{context_words(ctx)} context", ctx)
+        self._select_context(services.settings.default_context or DEFAULT_CONTEXT)
+
+        self.model = LibraryTableModel(self)
+        self.proxy = LibraryFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Installed models")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        # Fixed row heights and no per-row size hints keep 1,000 rows cheap to lay out.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(FIT, 190)
+        self.table.setItemDelegateForColumn(FIT, FitBadgeDelegate(FIT_ROLE, parent=self))
+        self.table.doubleClicked.connect(lambda _i: self.show_details())
+        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self.count_label = QLabel(self)
+        self.count_label.setAccessibleName("Model count")
+
+        self.load_button = self._button("Load", "play", "Load the selected model into memory")
+        self.unload_button = self._button("Unload", "unload", "Unload the selected model")
+        self.copy_button = self._button("Copy…", "library", "Copy the selected model to a new "
+                                        "name")
+        self.delete_button = self._button("Delete…", "warning", "Delete the selected model")
+        self.details_button = self._button("Details", "search", "Show the selected model's "
+                                           "details")
+        self.refresh_button = self._button("Refresh", "refresh", "Reload the installed models")
+        for button, slot, keys in (
+            (self.load_button, self.load_selected, QKeySequence("Ctrl+L")),
+            (self.unload_button, self.unload_selected, QKeySequence("Ctrl+U")),
+            (self.copy_button, self.copy_selected, QKeySequence("Ctrl+Shift+C")),
+            (self.delete_button, self.delete_selected, QKeySequence(QKeySequence.StandardKey.
+                                                                    Delete)),
+            (self.details_button, self.show_details, QKeySequence("Ctrl+I")),
+            (self.refresh_button, self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh)),
+        ):
+            button.clicked.connect(slot)
+            self._add_action(button.accessibleName(), keys, slot)
+        self._add_action("Filter models", QKeySequence(QKeySequence.StandardKey.Find),
+                         self._focus_filter)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.context_combo)
+        bar.addWidget(self.refresh_button)
+        actions = QHBoxLayout()
+        for b in (self.load_button, self.unload_button, self.copy_button, self.delete_button,
+                  self.details_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        actions.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addLayout(bar)
+        layout.addLayout(actions)
+        layout.addWidget(self.table, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(lambda _t: self._debounce.start())
+        self.context_combo.currentIndexChanged.connect(lambda _i: self.recompute_fit())
+
+        services.installed.changed.connect(self._on_models)
+        services.installed.failed.connect(self._on_list_failed)
+        services.running.models_changed.connect(self._on_loaded)
+        services.running.action_started.connect(self._on_action_started)
+        services.running.action_finished.connect(self._on_action_finished)
+        services.running.action_failed.connect(self._on_action_failed)
+        services.hardware.probed.connect(lambda _m: self.recompute_fit())
+        services.config.changed.connect(lambda _s: self.recompute_fit())
+        self.library.shown.connect(self._on_shown)
+        self.library.details_ready.connect(self._on_details)
+        self.library.details_failed.connect(
+            lambda name, msg: self.message.show_error(f"No details for {name}: {msg}"))
+        self.library.action_finished.connect(self._on_action_finished)
+        self.library.action_failed.connect(self._on_action_failed)
+        if services.installed.models:
+            self._on_models(services.installed.models)
+        self._update_buttons()
+
+    # -- small builders ----------------------------------------------------------------------
+
+    def _button(self, text: str, icon_name: str, accessible: str) -> QPushButton:
+        b = QPushButton(icon(icon_name), text, self)
+        b.setAccessibleName(accessible)
+        b.setToolTip(accessible)
+        return b
+
+    def _add_action(self, text: str, keys: QKeySequence, slot: Callable[[], object]) -> None:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def _select_context(self, ctx: int) -> None:
+        i = self.context_combo.findData(ctx)
+        if i < 0:
+            self.context_combo.addItem(f"{context_words(ctx)} context", ctx)
+            i = self.context_combo.count() - 1
+        self.context_combo.setCurrentIndex(i)
+
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @property
+    def context(self) -> int:
+        return int(self.context_combo.currentData() or DEFAULT_CONTEXT)
+
+    def refresh(self) -> None:
+        self._services.installed.refresh()
+        self._services.running.refresh()
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        self.proxy.set_needle(self.filter_edit.text())
+        self._update_count()
+
+    def selected_model(self) -> str | None:
+        idx = self.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return str(self.proxy.data(idx, NAME_ROLE))
+
+    def select(self, name: str) -> bool:
+        row = self.model.row_of(name)
+        if row is None:
+            return False
+        idx = self.proxy.mapFromSource(self.model.index(row, NAME))
+        if not idx.isValid():
+            return False
+        self.table.setCurrentIndex(idx)
+        return True
+
+    def load_selected(self) -> None:
+        if name := self.selected_model():
+            self._services.running.load(name)
+
+    def unload_selected(self) -> None:
+        if name := self.selected_model():
+            self._services.running.unload(name)
+
+    def copy_selected(self) -> None:
+        name = self.selected_model()
+        if not name:
+            return
+        dest = CopyDialog.ask(name, self._services.installed.names, self)
+        if dest:
+            self.message.show_notice(f"Copying {name} to {dest}…")
+            self.library.copy(name, dest)
+
+    def delete_selected(self) -> None:
+        name = self.selected_model()
+        if name and confirm_delete(self, name):
+            self.message.show_notice(f"Deleting {name}…")
+            self.library.delete(name)
+
+    def show_details(self) -> None:
+        if name := self.selected_model():
+            self.message.show_notice(f"Reading the details of {name}…")
+            self.library.details(name)
+
+    # -- fit ---------------------------------------------------------------------------------
+
+    def _inputs(self) -> FitInputs | None:
+        machine: Machine | None = self._services.hardware.machine
+        if machine is None:
+            return None
+        return FitInputs(machine, self.context, self._services.settings.kv_cache_type,
+                         self._services.connection.state.version)
+
+    def recompute_fit(self) -> None:
+        inputs = self._inputs()
+        for row in self.model.rows():
+            show = self.library.shape(row.model.digest)
+            if show is not None:
+                self.model.set_fit(row.model.name,
+                                   self.fits.local(row.model, show, inputs) if inputs else None)
+
+    def _on_shown(self, name: str, show: ShowResponse) -> None:
+        row = self.model.row_of(name)
+        if row is None:
+            return
+        inputs = self._inputs()
+        model = self.model.rows()[row].model
+        self.model.set_fit(name, self.fits.local(model, show, inputs) if inputs else None)
+
+    # -- service signals ---------------------------------------------------------------------
+
+    def _on_models(self, models: list[LocalModel]) -> None:
+        selected = self.selected_model()
+        self.model.set_models(models, self._services.running.models)  # keeps its sort order
+        if selected:
+            self.select(selected)
+        self._update_count()
+        self._update_buttons()
+        self.library.fetch_shapes(models)
+        if not self._is_ready:
+            self._is_ready = True
+            self.ready.emit()
+
+    def _on_list_failed(self, message: str) -> None:
+        self.message.show_error(f"Could not list the installed models: {message}")
+
+    def _on_loaded(self, running: list[RunningModel]) -> None:
+        self.model.set_loaded(running)
+        self._update_buttons()
+
+    def _on_action_started(self, model: str, action: str) -> None:
+        words = {"load": "Loading", "unload": "Unloading", "switch": "Switching to"}
+        self.message.show_notice(f"{words.get(action, action)} {model}…")
+
+    def _on_action_finished(self, model: str, action: str) -> None:
+        words = {"load": "is loaded", "unload": "was unloaded", "copy": "was copied",
+                 "delete": "was deleted", "switch": "is loaded"}
+        self.message.show_notice(f"{model} {words.get(action, action + ' done')}.")
+
+    def _on_action_failed(self, model: str, action: str, message: str) -> None:
+        verb = {"switch": "switch to"}.get(action, action)
+        self.message.show_error(f"Could not {verb} {model}: {message}")
+
+    def _on_details(self, name: str, show: ShowResponse) -> None:
+        self.message.clear_message()
+        if self.details_dialog is not None:
+            self.details_dialog.close()
+        self.details_dialog = DetailsDialog(name, show, self)
+        self.details_dialog.show()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{total} models" if shown == total else
+                                 f"{shown} of {total} models")
+
+    def _update_buttons(self, *_args: QModelIndex) -> None:
+        name = self.selected_model()
+        loaded = False
+        if name is not None and (row := self.model.row_of(name)) is not None:
+            loaded = self.model.rows()[row].loaded is not None
+        for b in (self.load_button, self.copy_button, self.delete_button, self.details_button):
+            b.setEnabled(name is not None)
+        self.unload_button.setEnabled(loaded)

@@ -1,0 +1,155 @@
+"""Machine: what the probes found (GPUs, unified memory, RAM, CPU), what each probe said, and
+the "what if" override in use."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.machine import Machine
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.resources import icon
+from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+
+GPU_COLUMNS = ("GPU", "Vendor", "Total", "Free", "Kind", "Usable by Ollama", "Note")
+PROBE_LABELS = {
+    "nvml": "NVIDIA (NVML)",
+    "amd_sysfs": "AMD (Linux sysfs)",
+    "apple_sysctl": "Apple Silicon (sysctl)",
+    "psutil": "CPU and RAM (psutil)",
+}
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB ({human_bytes(n)})"
+
+
+class MachinePage(QWidget):
+    TITLE = "Machine"
+    ICON = "machine"
+    ready = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Machine page")
+        self._services = services
+        self._is_ready = False
+        self.header = PageHeader(
+            "Machine",
+            "The memory every fit verdict is computed against. Set a \"what if\" machine in "
+            "Settings → Hardware override.",
+            self,
+        )
+        self.message = MessageLabel(self)
+        self.override_label = QLabel(self)
+        self.override_label.setWordWrap(True)
+        self.override_label.setAccessibleName("Hardware override in use")
+
+        self.gpus = QTableWidget(0, len(GPU_COLUMNS), self)
+        self.gpus.setHorizontalHeaderLabels(GPU_COLUMNS)
+        self.gpus.setAccessibleName("Graphics processors")
+        self.gpus.verticalHeader().hide()
+        self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.gpus.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.gpus.horizontalHeader().setStretchLastSection(True)
+
+        memory_box = QGroupBox("Memory and CPU", self)
+        form = QFormLayout(memory_box)
+        self.ram_label = QLabel("—", memory_box)
+        self.swap_label = QLabel("—", memory_box)
+        self.cpu_label = QLabel("—", memory_box)
+        self.vram_label = QLabel("—", memory_box)
+        for text, label in (("GPU memory for models", self.vram_label), ("RAM", self.ram_label),
+                            ("Swap", self.swap_label), ("CPU", self.cpu_label)):
+            label.setAccessibleName(text)
+            form.addRow(text, label)
+
+        probe_box = QGroupBox("What each probe said", self)
+        self.probe_form = QFormLayout(probe_box)
+
+        self.reprobe_button = QPushButton(icon("refresh"), "Probe again", self)
+        self.reprobe_button.setAccessibleName("Probe the hardware again")
+        self.reprobe_button.setShortcut(QKeySequence("F5"))
+        self.reprobe_button.clicked.connect(self.refresh)
+
+        top = QHBoxLayout()
+        top.addWidget(self.override_label, 1)
+        top.addWidget(self.reprobe_button)
+        boxes = QHBoxLayout()
+        boxes.addWidget(memory_box, 1)
+        boxes.addWidget(probe_box, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addWidget(self.gpus)
+        layout.addLayout(boxes)
+        layout.addStretch(1)
+
+        services.hardware.probed.connect(self.show_machine)
+        services.hardware.failed.connect(self.message.show_error)
+        if services.hardware.machine is not None:
+            self.show_machine(services.hardware.machine)
+
+    def refresh(self) -> None:
+        self.message.clear_message()
+        self._services.hardware.probe()
+
+    def show_machine(self, machine: Machine) -> None:
+        self.override_label.setText(
+            f"<b>Override in use:</b> {machine.override}" if machine.override
+            else "Using the probed hardware (no override)."
+        )
+        self.gpus.setRowCount(len(machine.gpus))
+        for row, g in enumerate(machine.gpus):
+            kind = "unified memory" if g.unified else "dedicated"
+            cells = (g.name, g.vendor, _gib(g.total_bytes), _gib(g.free_bytes), kind,
+                     "yes" if g.usable else "no", g.note)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.gpus.setItem(row, col, item)
+        if not machine.gpus:
+            self.gpus.setRowCount(1)
+            self.gpus.setItem(0, 0, QTableWidgetItem("No GPU found: models run on the CPU"))
+            for col in range(1, len(GPU_COLUMNS)):
+                self.gpus.setItem(0, col, QTableWidgetItem(""))
+        # As tall as its rows: the space below belongs to memory and probes, not blank rows.
+        rows_height = sum(self.gpus.rowHeight(r) for r in range(self.gpus.rowCount()))
+        self.gpus.setFixedHeight(self.gpus.horizontalHeader().height() + rows_height
+                                 + 2 * self.gpus.frameWidth() + 6)
+        self.vram_label.setText(_gib(machine.total_vram_bytes) if machine.usable_gpus
+                                else "none (CPU only)")
+        ram = machine.ram
+        self.ram_label.setText(f"{_gib(ram.total_bytes)} total, {_gib(ram.available_bytes)} "
+                               "available")
+        self.swap_label.setText(
+            f"{_gib(ram.swap_total_bytes)} total, {_gib(ram.swap_free_bytes)} free"
+            if ram.swap_total_bytes else "none")
+        threads = f", {machine.cpu.threads} threads" if machine.cpu.threads else ""
+        self.cpu_label.setText(f"{machine.cpu.model} — {machine.cpu.cores} cores{threads}")
+        while self.probe_form.rowCount():
+            self.probe_form.removeRow(0)
+        for name, said in machine.probes.items():
+            label = QLabel(said, self)
+            label.setWordWrap(True)
+            label.setAccessibleName(f"{PROBE_LABELS.get(name, name)} probe result")
+            self.probe_form.addRow(PROBE_LABELS.get(name, name), label)
+        if not self._is_ready:
+            self._is_ready = True
+            self.ready.emit()

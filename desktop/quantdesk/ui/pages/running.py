@@ -1,0 +1,214 @@
+"""Running: the models the daemon holds in memory, with unload, unload all and switch."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.ollama import LocalModel, RunningModel
+from quantdesk.ui.pages.running_model import RunningTableModel
+from quantdesk.ui.resources import icon
+from quantdesk.ui.services.predictions import PredictionService
+from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+
+ACTION_WORDS = {"unload": "Unloading", "load": "Loading", "switch": "Switching to"}
+
+
+class RunningPage(QWidget):
+    TITLE = "Running"
+    ICON = "running"
+    ready = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Running models page")
+        self._services = services
+        self._running = services.running
+        self._is_ready = False
+        self._predictions = PredictionService(services, self)
+        self._predictions.predicted.connect(self._on_predicted)
+
+        self.header = PageHeader(
+            "Running",
+            "Models loaded in memory now. Switching unloads the others first, then loads the "
+            "one you pick and keeps it loaded for the keep-alive time in Settings.",
+            self,
+        )
+        self.message = MessageLabel(self)
+        self.model = RunningTableModel()
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Loaded models")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+
+        self.unload_button = self._button("Unload", "unload", "Unload the selected model")
+        self.unload_all_button = self._button("Unload all", "unload", "Unload every model")
+        self.refresh_button = self._button("Refresh", "refresh", "Refresh the loaded models")
+        self.switch_combo = QComboBox(self)
+        self.switch_combo.setAccessibleName("Model to switch to")
+        self.switch_combo.view().setAccessibleName("Installed models")
+        self.switch_combo.setMinimumContentsLength(28)
+        self.switch_combo.setPlaceholderText("Pick an installed model")
+        self.switch_button = self._button("Switch to", "switch",
+                                          "Unload the others and load this model")
+        self.unload_button.clicked.connect(self.unload_selected)
+        self.unload_all_button.clicked.connect(self._running.unload_all)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.switch_button.clicked.connect(self.switch_to_chosen)
+
+        self._add_action("Unload selected", QKeySequence.StandardKey.Delete, self.unload_selected)
+        self._add_action("Unload all", QKeySequence("Ctrl+Shift+U"), self._running.unload_all)
+        self._add_action("Switch to chosen model", QKeySequence("Ctrl+Return"),
+                         self.switch_to_chosen)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.unload_button)
+        buttons.addWidget(self.unload_all_button)
+        buttons.addWidget(self.refresh_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.switch_combo)
+        buttons.addWidget(self.switch_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+
+        # The countdown ticks only while the page is on screen and something is loaded.
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.model.tick)
+
+        self._running.models_changed.connect(self._on_models)
+        self._running.action_started.connect(self._on_started)
+        self._running.action_finished.connect(self._on_action_finished)
+        self._running.action_failed.connect(self._on_failed)
+        self._running.switch_ready.connect(self._on_switch_ready)
+        services.installed.changed.connect(self._on_installed)
+        self._on_models(self._running.models)
+        self._on_installed(services.installed.models)
+
+    def _button(self, text: str, icon_name: str, accessible: str) -> QPushButton:
+        b = QPushButton(icon(icon_name), text, self)
+        b.setAccessibleName(accessible)
+        b.setToolTip(accessible)
+        return b
+
+    def _add_action(self, text: str, keys: QKeySequence | QKeySequence.StandardKey,
+                    slot: object) -> None:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self._running.refresh()
+        self._services.installed.refresh()
+
+    def selected_model(self) -> str | None:
+        idx = self.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return str(self.model.data(idx, Qt.ItemDataRole.UserRole))
+
+    def unload_selected(self) -> None:
+        name = self.selected_model()
+        if name:
+            self._running.unload(name)
+
+    def switch_to_chosen(self) -> None:
+        name = self.switch_combo.currentText().strip()
+        if name:
+            self.message.clear_message()
+            self._running.switch_to(name)
+
+    # -- service signals ---------------------------------------------------------------------
+
+    def _on_models(self, models: list[RunningModel]) -> None:
+        selected = self.selected_model()
+        self.model.set_models(models)
+        for row, m in enumerate(models):
+            if m.name == selected:
+                self.table.selectRow(row)
+        has = bool(models)
+        self.unload_all_button.setEnabled(has)
+        self.unload_button.setEnabled(has)
+        self._update_tick()
+        self._predictions.request([m for m in models])
+        if not self._is_ready and self._running.polls > 0:
+            self._is_ready = True
+            self.ready.emit()
+
+    def _on_installed(self, models: list[LocalModel]) -> None:
+        current = self.switch_combo.currentText()
+        self.switch_combo.blockSignals(True)
+        self.switch_combo.clear()
+        self.switch_combo.addItems([m.name for m in models])
+        # Keep the user's pick; else offer a loaded model, else the first installed one.
+        loaded = [m.name for m in self._running.models]
+        for name in (current, *loaded, *(m.name for m in models[:1])):
+            i = self.switch_combo.findText(name)
+            if name and i >= 0:
+                self.switch_combo.setCurrentIndex(i)
+                break
+        self.switch_combo.blockSignals(False)
+
+    def _on_row(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        name = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
+        if name:
+            i = self.switch_combo.findText(str(name))
+            if i >= 0:
+                self.switch_combo.setCurrentIndex(i)
+
+    def _on_started(self, model: str, action: str) -> None:
+        self.message.show_notice(f"{ACTION_WORDS.get(action, action)} {model}…")
+
+    def _on_action_finished(self, model: str, action: str) -> None:
+        if action == "unload":
+            self.message.show_notice(f"Unloaded {model}.")
+
+    def _on_switch_ready(self, model: str) -> None:
+        self.message.show_notice(f"{model} is loaded and ready.")
+
+    def _on_failed(self, model: str, action: str, message: str) -> None:
+        verb = {"unload": "unload", "load": "load", "switch": "switch to"}.get(action, action)
+        self.message.show_error(f"Could not {verb} {model}: {message}")
+
+    def _on_predicted(self, name: str, total: int) -> None:
+        self.model.set_prediction(name, total)
+
+    def _update_tick(self) -> None:
+        if self.isVisible() and self.model.rowCount() > 0:
+            self._tick.start()
+        else:
+            self._tick.stop()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.model.tick()
+        self._update_tick()
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802
+        super().hideEvent(event)  # type: ignore[arg-type]
+        self._tick.stop()

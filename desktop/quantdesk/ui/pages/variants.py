@@ -1,0 +1,369 @@
+"""Variants: a model's whole quantization ladder with a live fit verdict for each level.
+
+Discovery runs in the Variants service; every verdict is recomputed here on the GUI thread
+when the context slider or the KV cache type changes (the estimate is pure and takes well
+under a millisecond per variant). One click on Pull hands a variant to the Downloads queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.config import KV_CACHE_TYPES
+from quantdesk.core.ollama import LocalModel
+from quantdesk.core.registry import Variant, local_digests
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.pages.variants_model import (
+    ADVICE,
+    BEST_ROLE,
+    FIT,
+    FIT_ROLE,
+    MEMORY,
+    PULL,
+    PULLABLE_ROLE,
+    TAG,
+    VARIANT_ROLE,
+    VariantLadderModel,
+)
+from quantdesk.ui.resources import icon
+from quantdesk.ui.services.pulls import PullState, shared_pulls
+from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.variants import Ladder, VariantsService
+from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.widgets.fit_badge import FitView, context_words
+from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+from quantdesk.ui.widgets.variant_delegates import (
+    FitBadgeDelegate,
+    MemoryBarDelegate,
+    PullButtonDelegate,
+)
+
+MIN_CONTEXT = 2048
+DEFAULT_CONTEXT = 4096
+
+
+def context_steps(max_context: int) -> list[int]:
+    """2k, 4k, 8k … up to the model's trained maximum (itself last when not a power of 2)."""
+    steps = [MIN_CONTEXT]
+    while steps[-1] * 2 <= max_context:
+        steps.append(steps[-1] * 2)
+    if max_context > steps[-1]:
+        steps.append(max_context)
+    return steps
+
+
+def repositories(models: list[LocalModel]) -> list[str]:
+    """Installed model families as the ladder is asked for them ("llama3.1", "user/model")."""
+    return sorted({m.name.rsplit(":", 1)[0] for m in models if not m.is_remote})
+
+
+class VariantsPage(QWidget):
+    TITLE = "Variants"
+    ICON = "variants"
+    ready = Signal()
+    ladder_shown = Signal(str)  # the query, each time its ladder is on screen
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Variants page")
+        self._services = services
+        self._is_ready = False
+        self._asked = False  # a ladder was asked for (by the user or on first show)
+        self.service = VariantsService(services, parent=self)
+        self.pulls = shared_pulls(services)
+        self.fits = FitCalculator()
+        self.ladder: Ladder | None = None
+
+        self.header = PageHeader(
+            "Variants",
+            "Every quantization of a model and how each runs here. Move the context slider "
+            "to see verdicts change; the highlighted row is the best that fits.",
+            self,
+        )
+        self.message = MessageLabel(self)
+        self.model_combo = QComboBox(self)
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_combo.setMinimumContentsLength(26)
+        self.model_combo.setAccessibleName("Model to show the variants of")
+        self.model_combo.lineEdit().setPlaceholderText("llama3.1, qwen2.5:7b, hf.co/owner/repo")
+        self.model_combo.lineEdit().returnPressed.connect(self.show_typed)
+        self.model_combo.activated.connect(lambda _i: self.show_typed())
+        self.show_button = QPushButton(icon("search"), "Show ladder", self)
+        self.show_button.setAccessibleName("Show the variants of the typed model")
+        self.show_button.clicked.connect(self.show_typed)
+
+        self.context_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.context_slider.setAccessibleName("Context length")
+        self.context_slider.setPageStep(1)
+        self.context_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.context_label = QLabel(self)
+        self.context_label.setMinimumWidth(110)
+        self.kv_combo = QComboBox(self)
+        self.kv_combo.setAccessibleName("KV cache type")
+        self.kv_combo.setToolTip("KV cache type (OLLAMA_KV_CACHE_TYPE); quantised types need "
+                                 "flash attention")
+        self.kv_combo.addItems(list(KV_CACHE_TYPES))
+        kv = services.settings.kv_cache_type
+        self.kv_combo.setCurrentIndex(max(0, self.kv_combo.findText(kv)))
+        self._steps = context_steps(131072)
+        self._set_steps(self._steps, services.settings.default_context or DEFAULT_CONTEXT)
+        self.context_slider.valueChanged.connect(lambda _v: self.recompute())
+        self.kv_combo.currentIndexChanged.connect(lambda _i: self.recompute())
+
+        self.best_label = QLabel(self)
+        self.best_label.setAccessibleName("Best that fits")
+        self.best_label.setWordWrap(True)
+        self.model = VariantLadderModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Quantization ladder")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setMouseTracking(True)
+        self.table.setItemDelegateForColumn(FIT, FitBadgeDelegate(FIT_ROLE, BEST_ROLE, self))
+        self.table.setItemDelegateForColumn(MEMORY, MemoryBarDelegate(FIT_ROLE, self._budget,
+                                                                      self))
+        self.pull_delegate = PullButtonDelegate(PULLABLE_ROLE, self)
+        self.pull_delegate.clicked.connect(self._on_pull_clicked)
+        self.table.setItemDelegateForColumn(PULL, self.pull_delegate)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(MEMORY, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(MEMORY, 180)
+        header.setSectionResizeMode(ADVICE, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)  # one line per variant; the tooltip has it all
+        self.legend = QLabel(
+            "Memory bar: the green span is GPU memory, the grey span system RAM; the bar is "
+            "what the variant needs (lighter where it spills into RAM).", self)
+        self.legend.setWordWrap(True)
+        self.legend.setObjectName("pageHint")
+
+        self._add_action("Pull the selected variant", QKeySequence("Ctrl+P"),
+                         self.pull_selected)
+        self._add_action("Larger context", QKeySequence("Ctrl+]"),
+                         lambda: self.context_slider.setValue(self.context_slider.value() + 1))
+        self._add_action("Smaller context", QKeySequence("Ctrl+["),
+                         lambda: self.context_slider.setValue(self.context_slider.value() - 1))
+        self._add_action("Choose a model", QKeySequence("Ctrl+M"), self._focus_combo)
+        self._add_action("Show the ladder again", QKeySequence(QKeySequence.StandardKey.Refresh),
+                         self.refresh)
+
+        top = QHBoxLayout()
+        top.addWidget(self.model_combo, 1)
+        top.addWidget(self.show_button)
+        knobs = QHBoxLayout()
+        knobs.addWidget(QLabel("Context:", self))
+        knobs.addWidget(self.context_slider, 1)
+        knobs.addWidget(self.context_label)
+        knobs.addWidget(QLabel("KV cache:", self))
+        knobs.addWidget(self.kv_combo)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addLayout(knobs)
+        layout.addWidget(self.best_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.legend)
+
+        self.service.ladder_ready.connect(self._on_ladder)
+        self.service.failed.connect(self._on_failed)
+        services.installed.changed.connect(self._on_installed)
+        services.hardware.probed.connect(lambda _m: self.recompute())
+        self.pulls.changed.connect(self._on_pull_changed)
+        self._on_installed(services.installed.models)
+
+    # -- small builders ----------------------------------------------------------------------
+
+    def _add_action(self, text: str, keys: QKeySequence, slot: Callable[[], object]) -> None:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def _focus_combo(self) -> None:
+        self.model_combo.setFocus()
+        self.model_combo.lineEdit().selectAll()
+
+    def _set_steps(self, steps: list[int], wanted: int) -> None:
+        self._steps = steps
+        self.context_slider.blockSignals(True)
+        self.context_slider.setRange(0, len(steps) - 1)
+        nearest = min(range(len(steps)), key=lambda i: abs(steps[i] - wanted))
+        self.context_slider.setValue(nearest)
+        self.context_slider.blockSignals(False)
+        self._update_context_label()
+
+    def _update_context_label(self) -> None:
+        text = f"{context_words(self.context)} tokens"
+        self.context_label.setText(text)
+        self.context_slider.setAccessibleDescription(text)
+
+    def _budget(self) -> tuple[int, int]:
+        machine = self._services.hardware.machine
+        if machine is None:
+            return 0, 0
+        return machine.total_vram_bytes, machine.ram.total_bytes
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def context(self) -> int:
+        return self._steps[self.context_slider.value()]
+
+    def set_context(self, tokens: int) -> None:
+        """Move the slider to the step nearest ``tokens``."""
+        self.context_slider.setValue(min(range(len(self._steps)),
+                                         key=lambda i: abs(self._steps[i] - tokens)))
+
+    @property
+    def kv_cache_type(self) -> str:
+        return self.kv_combo.currentText()
+
+    def fit_of(self, name: str) -> FitView | None:
+        row = self.model.row_of(name)
+        return None if row is None else self.model.rows()[row].fit
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def show_model(self, query: str) -> None:
+        query = query.strip()
+        if not query:
+            return
+        self._asked = True
+        self.model_combo.setEditText(query)
+        self.message.show_notice(f"Looking up the variants of {query}…")
+        self.service.load(query)
+
+    def show_typed(self) -> None:
+        self.show_model(self.model_combo.currentText())
+
+    def refresh(self) -> None:
+        query = self.ladder.query if self.ladder else self.model_combo.currentText()
+        if query.strip():
+            self.show_model(query)
+        else:
+            self._services.installed.refresh()
+
+    def pull(self, variant: Variant) -> None:
+        self.pulls.pull(variant.name, variant.size_bytes or 0)
+        self.message.show_notice(f"{variant.name} is in the Downloads queue.")
+
+    def pull_selected(self) -> None:
+        idx = self.table.currentIndex()
+        if idx.isValid() and self.model.data(self.model.index(idx.row(), PULL), PULLABLE_ROLE):
+            self.pull(self.model.data(idx, VARIANT_ROLE))
+
+    def _on_pull_clicked(self, index: QModelIndex) -> None:
+        variant = self.model.data(index, VARIANT_ROLE)
+        if isinstance(variant, Variant):
+            self.pull(variant)
+
+    def recompute(self) -> None:
+        """Every verdict again, for the slider's context and the chosen KV cache type."""
+        self._update_context_label()
+        ladder, machine = self.ladder, self._services.hardware.machine
+        if ladder is None or machine is None:
+            return
+        inputs = FitInputs(machine, self.context, self.kv_cache_type,
+                           self._services.connection.state.version)
+        fits: list[FitView | None] = []
+        for row in self.model.rows():
+            v = row.variant
+            shape = ladder.shapes.get(v.name)
+            fits.append(self.fits.variant(v, shape[0], shape[1], inputs) if shape else None)
+        self.model.set_fits(fits, self.context)
+        self._update_best()
+
+    def _update_best(self) -> None:
+        best = self.model.best
+        if best is None:
+            self.best_label.setText("Nothing in this ladder runs on the GPU at "
+                                    f"{context_words(self.context)} context." if
+                                    self.model.rowCount() else "")
+            return
+        row = self.model.rows()[best]
+        fit = row.fit
+        assert fit is not None
+        self.best_label.setText(
+            f"<b>Best that fits at {context_words(self.context)}:</b> {row.variant.tag} — "
+            f"{fit.short}, {human_bytes(fit.need_bytes)} in memory. {row.advice}")
+        self.table.scrollTo(self.model.index(best, TAG))
+
+    # -- service signals ---------------------------------------------------------------------
+
+    def _on_ladder(self, query: str, ladder: Ladder) -> None:
+        self.message.clear_message()
+        if ladder.problems and len(ladder.problems) == len(ladder.variants):
+            self.message.show_error("No fit verdicts: " + next(iter(ladder.problems.values())))
+        elif ladder.notes:
+            self.message.show_notice("Note: " + "; ".join(ladder.notes))
+        self.ladder = ladder
+        self.model.set_variants(ladder.variants)
+        for state in self.pulls.states():
+            self._on_pull_changed(state.name, state)
+        self._set_steps(context_steps(max(ladder.max_context, MIN_CONTEXT)), self.context)
+        self.recompute()
+        self.ladder_shown.emit(query)
+        self._mark_ready()
+
+    def _on_failed(self, query: str, message: str) -> None:
+        self.message.show_error(f"Could not list the variants of {query}: {message}")
+        self._mark_ready()  # the reason is what the page has to show
+
+    def _mark_ready(self) -> None:
+        if not self._is_ready:
+            self._is_ready = True
+            self.ready.emit()
+
+    def _on_installed(self, models: list[LocalModel]) -> None:
+        current = self.model_combo.currentText()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.model_combo.addItems(repositories(models))
+        self.model_combo.setEditText(current)
+        self.model_combo.blockSignals(False)
+        if self.ladder is not None:
+            self.ladder = self.ladder.with_installed(local_digests(models))
+            self.model.update_variants(self.ladder.variants)
+        elif self.isVisible():
+            self._show_first()
+        if not models and self._services.connection.is_connected:
+            self._mark_ready()  # nothing installed: the empty page is what there is to show
+
+    def _show_first(self) -> None:
+        """Opening the page with nothing chosen shows the first installed family."""
+        if not self._asked and self.model_combo.count():
+            self.show_model(self.model_combo.itemText(0))
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._show_first()
+
+    def _on_pull_changed(self, name: str, state: PullState) -> None:
+        if state.phase == "queued":
+            text = "Queued"
+        elif state.phase == "pulling":
+            text = f"Downloading {state.fraction * 100:.0f}%"
+        else:
+            text = ""
+        self.model.set_pulling(name, text)

@@ -1,0 +1,209 @@
+"""The Variants ladder as an item model: one row per variant, largest first.
+
+Fit views are replaced as a whole on every recompute (one ``dataChanged`` over the fit
+columns), so dragging the context slider repaints the ladder without rebuilding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from quantdesk.core.registry import Variant
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.widgets.fit_badge import FitView, context_words
+
+COLUMNS = ("Tag", "Quantization", "Bits/weight", "Size", "Status", "Fit", "Memory",
+           "Max GPU context", "", "Advice")
+TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, PULL, ADVICE = range(len(COLUMNS))
+FIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's FitView
+VARIANT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Variant
+BEST_ROLE = Qt.ItemDataRole.UserRole + 3  # True on the "best that fits" row
+PULLABLE_ROLE = Qt.ItemDataRole.UserRole + 4  # True when a click on PULL pulls it
+BEST_BACKGROUND = QColor(46, 125, 50, 40)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
+    """The level's plain words made concrete for this model on this machine."""
+    words = variant.quant.words if variant.quant else (variant.quant_label or "unknown level")
+    if fit is None or fit.verdict == "unknown":
+        return words
+    ctx = context_words(num_ctx)
+    if fit.verdict == "gpu":
+        more = (f", up to {context_words(fit.max_gpu_ctx)}" if fit.max_gpu_ctx > num_ctx
+                else "")
+        concrete = f"runs fully on your GPU at {ctx}{more}"
+    elif fit.verdict == "partial":
+        concrete = (f"{fit.gpu_layers} of {fit.total_layers} layers on the GPU at {ctx}, slower"
+                    + (f"; fully on the GPU up to {context_words(fit.max_gpu_ctx)}"
+                       if fit.max_gpu_ctx else ""))
+    elif fit.verdict == "cpu":
+        concrete = "runs on the CPU only here: expect slow replies"
+    else:
+        concrete = "needs more memory than this machine has"
+    return f"{words} — {concrete}"
+
+
+def pick_best(variants: list[Variant], fits: list[FitView | None]) -> int | None:
+    """The most precise pullable variant fully on the GPU, else the one with most layers
+    there; None when nothing runs on the GPU at all."""
+    for verdict in ("gpu", "partial"):
+        rows = [i for i, (v, f) in enumerate(zip(variants, fits, strict=True))
+                if f is not None and f.verdict == verdict and v.pullable]
+        if rows:
+            return max(rows, key=lambda i: (
+                fits[i].gpu_layers if verdict == "partial" else 0,  # type: ignore[union-attr]
+                variants[i].quant.rank if variants[i].quant else 0.0,
+                variants[i].model_bytes or 0))
+    return None
+
+
+def status_text(v: Variant, pulling: str) -> str:
+    if pulling:
+        return pulling
+    if v.update_available:
+        return "Update available"
+    if v.installed:
+        return "Installed"
+    return "Remote" if v.pullable else "Not pullable"
+
+
+@dataclass(slots=True)
+class VariantRow:
+    variant: Variant
+    fit: FitView | None = None
+    advice: str = ""
+    pulling: str = ""  # "Queued" / "Downloading 45%" while the Downloads queue has it
+
+
+class VariantLadderModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[VariantRow] = []
+        self.best: int | None = None
+        self.num_ctx = 4096
+
+    def set_variants(self, variants: list[Variant]) -> None:
+        self.beginResetModel()
+        old = {r.variant.name: r for r in self._rows}
+        self._rows = [VariantRow(v, pulling=old[v.name].pulling if v.name in old else "")
+                      for v in variants]
+        self.best = None
+        self.endResetModel()
+
+    def update_variants(self, variants: list[Variant]) -> None:
+        """Same ladder, new installed/update status (after a pull or a delete)."""
+        by_name = {v.name: v for v in variants}
+        for row in self._rows:
+            row.variant = by_name.get(row.variant.name, row.variant)
+        self._changed(STATUS, STATUS)
+
+    def set_fits(self, fits: list[FitView | None], num_ctx: int) -> None:
+        self.num_ctx = num_ctx
+        for row, fit in zip(self._rows, fits, strict=True):
+            row.fit = fit
+            row.advice = advice(row.variant, fit, num_ctx)
+        old_best = self.best
+        self.best = pick_best([r.variant for r in self._rows], fits)
+        # The best row's tint and bold font span every column when it moves.
+        self._changed(0 if old_best != self.best else FIT, len(COLUMNS) - 1)
+
+    def set_pulling(self, name: str, text: str) -> None:
+        for i, row in enumerate(self._rows):
+            if row.variant.name == name and row.pulling != text:
+                row.pulling = text
+                for col in (STATUS, PULL):
+                    idx = self.index(i, col)
+                    self.dataChanged.emit(idx, idx)
+
+    def rows(self) -> list[VariantRow]:
+        return self._rows
+
+    def row_of(self, name: str) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.variant.name == name), None)
+
+    def _changed(self, first: int, last: int) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, first), self.index(len(self._rows) - 1, last))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def _display(self, row: VariantRow, col: int) -> str:
+        v, fit = row.variant, row.fit
+        if col == TAG:
+            return v.tag + (f"  ({', '.join(v.aliases)})" if v.aliases else "")
+        if col == QUANT:
+            return v.quant.name if v.quant else (v.quant_label or "?")
+        if col == BPW:
+            return f"{v.bits_per_weight:.2f}" if v.bits_per_weight else "—"
+        if col == SIZE:
+            return human_bytes(v.size_bytes) + ("" if v.confirmed else " ≈")
+        if col == STATUS:
+            return status_text(v, row.pulling)
+        if col == FIT:
+            return fit.short if fit else "…"
+        if col == MAX_CTX:
+            return context_words(fit.max_gpu_ctx) if fit and fit.max_gpu_ctx else "—"
+        if col == ADVICE:
+            return row.advice
+        if col == PULL:
+            return self._pull_text(row)
+        return ""
+
+    @staticmethod
+    def _pull_text(row: VariantRow) -> str:
+        if row.pulling:
+            return "Pulling…"
+        if row.variant.update_available:
+            return "Update"
+        return "" if row.variant.installed or not row.variant.pullable else "Pull"
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        best = index.row() == self.best
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col in (FIT, MEMORY) and row.fit is not None:
+                return row.fit.tooltip
+            if col == SIZE and not row.variant.confirmed:
+                return "Size as the tags page prints it (rounded); exact once the manifest is read."
+            if col == ADVICE:
+                return row.advice
+            return row.variant.note or None
+        if role == FIT_ROLE:
+            return row.fit
+        if role == VARIANT_ROLE:
+            return row.variant
+        if role == BEST_ROLE:
+            return best
+        if role == PULLABLE_ROLE:
+            return self._pull_text(row) in ("Pull", "Update")
+        if role == Qt.ItemDataRole.BackgroundRole and best:
+            return QBrush(BEST_BACKGROUND)
+        if role == Qt.ItemDataRole.FontRole and best:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = self._display(row, col)
+            return f"{text}, best that fits" if best and col == TAG else text
+        return None

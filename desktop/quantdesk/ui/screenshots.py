@@ -1,0 +1,52 @@
+"""``quantdesk gui --demo --screenshots DIR``: one PNG per page, 1280×800, once each page shows
+its data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from quantdesk.ui.main_window import MainWindow
+from quantdesk.ui.ready import ReadyTracker, settle
+
+SIZE = (1280, 800)
+
+
+def take_screenshots(
+    window: MainWindow, tracker: ReadyTracker, out_dir: Path, *, timeout_ms: int = 20_000
+) -> tuple[list[Path], list[str]]:
+    """Show each page in turn, wait for its data, save ``NN-key.png``.
+
+    Returns the files written and the pages that did not become ready in time (they are
+    still captured, so a reader can see what was on screen).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    window.resize(*SIZE)
+    written: list[Path] = []
+    late: list[str] = []
+    for n, spec in enumerate(window.page_specs, start=1):
+        prepare = getattr(window.pages[spec.key], "prepare_screenshot", None)
+        if callable(prepare):  # a page that must run something to have data to show
+            prepare()
+        window.show_page(spec.key)
+        if not tracker.wait(spec.key, timeout_ms):
+            late.append(spec.key)
+        settle()
+        image = window.grab()
+        path = out_dir / f"{n:02d}-{spec.key}.png"
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+    return written, late
+
+
+def report(written: list[Path], late: list[str], broken: dict[str, str] | None = None) -> int:
+    for path in written:
+        print(path)
+    for key, why in (broken or {}).items():
+        sys.stderr.write(f"quantdesk: the {key} page is missing: {why}\n")
+    if late:
+        sys.stderr.write(
+            "quantdesk: these pages did not show their data in time: " + ", ".join(late) + "\n"
+        )
+    return 1 if late or broken else 0

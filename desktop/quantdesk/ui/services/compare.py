@@ -1,0 +1,243 @@
+"""Running a comparison from the GUI: the core runner on the I/O loop, its events as signals.
+
+Tokens from up to six streams can arrive hundreds of times a second, so the I/O thread never
+emits per token: it appends the text to a per-variant buffer under a lock (and keeps only the
+newest pull progress), and a GUI timer at ~30 Hz, running only while a comparison is active,
+turns what accumulated into one ``tokens`` signal per variant. State changes are rare and go
+out at once, but each first flushes that variant's buffer so text never arrives after "done".
+
+Stop cancels the job's future: the runner marks the unfinished runs ``cancelled`` and stores
+the comparison incomplete; the service reports ``cancelled`` (never an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from quantdesk.core.compare.diff import ComparisonDiff, diff_comparisons
+from quantdesk.core.compare.events import CompareEvent
+from quantdesk.core.compare.planning import (
+    TogetherVerdict,
+    VariantShape,
+    can_run_together,
+    shape_or_none,
+)
+from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec
+from quantdesk.core.compare.runner import run_comparison
+from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.machine import Machine
+from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
+from quantdesk.ui.services.compare_store import StoreHolder
+from quantdesk.ui.services.jobs import Jobs
+from quantdesk.ui.services.registry import Services
+
+# run_comparison's shape; the benchmark passes a synthetic token feed in its place.
+Runner = Callable[..., Awaitable[ComparisonResult]]
+FLUSH_MS = 33  # ~30 Hz: as often as a screen can usefully repaint text
+RUN_JOB = "compare"
+CHECK_JOB = "together"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    spec: ComparisonSpec
+    pull_missing: bool = False
+    rerun_of: ComparisonResult | None = None  # a stored comparison this one repeats
+
+
+class _Buffers:
+    """Written by the I/O thread, drained by the GUI timer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._text: dict[str, list[str]] = {}
+        self._progress: dict[str, PullProgress] = {}
+
+    def add_text(self, model: str, text: str) -> None:
+        with self._lock:
+            self._text.setdefault(model, []).append(text)
+
+    def set_progress(self, model: str, progress: PullProgress) -> None:
+        with self._lock:
+            self._progress[model] = progress
+
+    def take(self, model: str | None = None) -> tuple[dict[str, str], dict[str, PullProgress]]:
+        with self._lock:
+            if model is None:
+                text, self._text = self._text, {}
+                progress, self._progress = self._progress, {}
+            else:
+                parts = self._text.pop(model, None)
+                text = {model: parts} if parts else {}
+                p = self._progress.pop(model, None)
+                progress = {model: p} if p is not None else {}
+        return {m: "".join(parts) for m, parts in text.items()}, progress
+
+
+class CompareService(QObject):
+    """One comparison at a time (a new one cancels the old).
+
+    Signals:
+        started(object): the ComparisonResult as stored at the start (every run waiting)
+        run_changed(str, object): model, a RunResult snapshot (state and metrics so far)
+        tokens(str, str): model, the text produced since the last flush
+        pull_progress(str, object): model, the newest PullProgress
+        finished(object): the ComparisonResult
+        rerun_diff(object): a ComparisonDiff, after a re-run finished
+        failed(str): why the comparison could not run, in words a user can act on
+        cancelled(): the user pressed Stop
+        together_checked(object): a TogetherVerdict for the variants last asked about
+    """
+
+    started = Signal(object)
+    run_changed = Signal(str, object)
+    tokens = Signal(str, str)
+    pull_progress = Signal(str, object)
+    finished = Signal(object)
+    rerun_diff = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    together_checked = Signal(object)
+    _event = Signal(object)
+
+    def __init__(self, services: Services, store: StoreHolder, *,
+                 client_factory: Callable[[], OllamaClient] | None = None,
+                 runner: Runner = run_comparison,
+                 flush_ms: int = FLUSH_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._store = store
+        self._client_factory = client_factory or services.client
+        self._buffers = _Buffers()
+        self._jobs = Jobs(services.io, self)
+        self._jobs.finished.connect(self._on_job_finished)
+        self._jobs.failed.connect(self._on_job_failed)
+        self._jobs.cancelled.connect(self._on_job_cancelled)
+        self._event.connect(self._on_event)
+        self._timer = QTimer(self)
+        self._timer.setInterval(flush_ms)
+        self._timer.timeout.connect(self.flush)
+        self._rerun_of: ComparisonResult | None = None
+        self.flushes = 0  # how many timer flushes emitted something (the benchmark reads it)
+
+    # -- running -----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self._jobs.running(RUN_JOB)
+
+    def start(self, request: RunRequest) -> None:
+        client = self._client_factory()
+        machine = self._services.hardware.machine
+        store_holder = self._store
+        sink, runner = self._sink, self._runner
+        spec, pull = request.spec, request.pull_missing
+        self._rerun_of = request.rerun_of
+        self._buffers.take()
+
+        async def job() -> ComparisonResult:
+            store = await asyncio.to_thread(store_holder.get)
+            return await runner(client, spec, store=store, machine=machine, on_event=sink,
+                                pull_missing=pull)
+
+        self._jobs.start(RUN_JOB, job)
+        self._timer.start()
+
+    def stop(self) -> bool:
+        """Cancel the running comparison at once; True when one was running."""
+        return self._jobs.cancel(RUN_JOB)
+
+    def _sink(self, event: CompareEvent) -> None:
+        """Runs on the I/O thread."""
+        if event.kind == "token":
+            self._buffers.add_text(event.model, event.text)
+        elif event.kind == "pulling" and event.progress is not None:
+            self._buffers.set_progress(event.model, event.progress)
+        else:
+            self._event.emit(event)
+
+    def flush(self, model: str | None = None) -> None:
+        text, progress = self._buffers.take(model)
+        for m, p in progress.items():
+            self.pull_progress.emit(m, p)
+        for m, t in text.items():
+            self.tokens.emit(m, t)
+        if model is None and (text or progress):
+            self.flushes += 1
+
+    def _on_event(self, event: CompareEvent) -> None:
+        if event.kind == "started" and event.result is not None:
+            self.started.emit(event.result)
+        elif event.kind == "finished":
+            self.flush()
+        elif event.run is not None:
+            self.flush(event.model)
+            self.run_changed.emit(event.model, event.run)
+
+    def _on_job_finished(self, job: str, result: object) -> None:
+        if job != RUN_JOB:
+            self.together_checked.emit(result)
+            return
+        self._timer.stop()
+        self.flush()
+        assert isinstance(result, ComparisonResult)
+        self.finished.emit(result)
+        old, self._rerun_of = self._rerun_of, None
+        if old is not None:
+            self.rerun_diff.emit(diff_comparisons(old, result))
+
+    def _on_job_failed(self, job: str, message: str) -> None:
+        if job != RUN_JOB:
+            self.together_checked.emit(TogetherVerdict(False, message))
+            return
+        self._timer.stop()
+        self.flush()
+        self.failed.emit(message)
+
+    def _on_job_cancelled(self, job: str) -> None:
+        if job == RUN_JOB:
+            self._timer.stop()
+            self.flush()
+            self.cancelled.emit()
+
+    # -- may they run together? --------------------------------------------------------------
+
+    def check_together(self, models: list[str], num_ctx: int,
+                       installed: list[str]) -> None:
+        """Ask whether ``models`` all fit on the GPU at once (answer: ``together_checked``)."""
+        machine = self._services.hardware.machine
+        if not self._services.connection.is_connected:
+            self.together_checked.emit(TogetherVerdict(False, "the daemon is not connected"))
+            return
+        missing = [m for m in models if not any(same_model(m, i) for i in installed)]
+        if missing:
+            self.together_checked.emit(TogetherVerdict(
+                False, f"{', '.join(missing)} must be pulled before its memory is known"))
+            return
+        client = self._client_factory()
+        self._jobs.start(CHECK_JOB, lambda: _together(client, models, machine, num_ctx))
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._jobs.cancel_all()
+
+
+async def _together(client: OllamaClient, models: list[str], machine: Machine | None,
+                    num_ctx: int) -> TogetherVerdict:
+    version = await client.version()
+    shapes: list[VariantShape | None] = []
+    for m in models:
+        try:
+            shapes.append(shape_or_none(m, await client.show(m)))
+        except QuantDeskError:
+            shapes.append(None)
+    return await asyncio.to_thread(can_run_together, shapes, machine, num_ctx, version)
+
+
+__all__ = ["CompareService", "ComparisonDiff", "RunRequest"]

@@ -1,0 +1,93 @@
+"""How the Compare page words states and numbers, and which runs fit the machine."""
+
+from __future__ import annotations
+
+from quantdesk.core.compare.results import RunResult
+from quantdesk.core.machine import Machine
+from quantdesk.ui.formatting import human_bytes
+
+# "cancelled" is what the core calls a run the user stopped; people read "stopped".
+STATE_WORDS: dict[str, str] = {
+    "waiting": "waiting", "pulling": "pulling", "loading": "loading", "running": "running",
+    "done": "done", "failed": "failed", "cancelled": "stopped",
+}
+# Foreground colours readable on light and dark backgrounds.
+STATE_COLOURS: dict[str, str] = {
+    "waiting": "#7f8c8d", "pulling": "#2e86de", "loading": "#2e86de", "running": "#e67e22",
+    "done": "#27ae60", "failed": "#c0392b", "cancelled": "#8e44ad",
+}
+
+
+def state_word(state: str) -> str:
+    return STATE_WORDS.get(state, state)
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} tok/s"
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def kl(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f} nats"
+
+
+def divergence(run: RunResult, is_reference: bool) -> str:
+    if is_reference:
+        return "reference"
+    if run.first_divergence is None:
+        return "never" if run.agreement_basis else "—"
+    unit = "token" if run.agreement_basis == "logprobs" else "word"
+    return f"at {unit} {run.first_divergence}"
+
+
+def accuracy(run: RunResult) -> str:
+    if run.accuracy is None:
+        return "—"
+    text = f"{run.accuracy:.0%}"
+    if run.accuracy_low is not None and run.accuracy_high is not None:
+        text += f" ({run.accuracy_low:.0%}–{run.accuracy_high:.0%})"
+    if run.correct is not None and run.graded is not None:
+        text += f", {run.correct}/{run.graded}"
+    return text
+
+
+def memory(run: RunResult) -> str:
+    if run.size is None:
+        return "—"
+    vram = run.size_vram or 0
+    where = "all on GPU" if vram >= run.size else f"{human_bytes(vram)} on GPU"
+    return f"{human_bytes(run.size)} ({where})"
+
+
+def memory_bytes(run: RunResult) -> int | None:
+    """Ollama's measured size when the run got that far, else our prediction."""
+    return run.size if run.size is not None else run.predicted_bytes
+
+
+def quality(run: RunResult) -> float | None:
+    """Accuracy for a task set, agreement with the reference for a prompt."""
+    return run.accuracy if run.accuracy is not None else run.agreement
+
+
+def fits_machine(run: RunResult, machine: Machine | None) -> bool:
+    """Fully on the GPU: what Ollama said while it was loaded (size_vram == size), else what
+    the prediction says against the GPUs' memory."""
+    if run.size is not None and run.size > 0:
+        return (run.size_vram or 0) >= run.size
+    if run.predicted_bytes is not None and machine is not None and machine.usable_gpus:
+        return run.predicted_bytes <= sum(g.total_bytes for g in machine.usable_gpus)
+    return False
+
+
+def short_name(model: str) -> str:
+    """The tag when it names the variant ("8b-instruct-q4_K_M"), for tight places."""
+    return model.rsplit("/", 1)[-1].partition(":")[2] or model

@@ -1,0 +1,148 @@
+"""The history panel: stored comparisons, newest first, with reopen, re-run, delete, export.
+
+The confirmation and the file dialog are attributes (``confirm``, ``choose_file``) so a test
+can answer them without a modal dialog; by default they are Qt's standard dialogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.store import ComparisonSummary
+
+COLUMNS = ("When (UTC)", "Variants", "Complete", "Id")
+EXPORT_FILTERS = "JSON (*.json);;CSV (*.csv);;Markdown (*.md)"
+_SUFFIX = {"JSON": ".json", "CSV": ".csv", "Markdown": ".md"}
+
+
+def _ask(parent: QWidget, text: str) -> bool:
+    answer = QMessageBox.question(parent, "Delete comparison", text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _save_dialog(parent: QWidget, suggested: str) -> Path | None:
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export comparison", suggested,
+                                               EXPORT_FILTERS)
+    if not path:
+        return None
+    p = Path(path)
+    if not p.suffix:  # the filter picked says which format
+        p = p.with_suffix(_SUFFIX.get(chosen.split(" ")[0], ".json"))
+    return p
+
+
+class HistoryPanel(QWidget):
+    """Signals:
+    reopen_requested(str), rerun_requested(str), delete_requested(str),
+    export_requested(str, object): comparison id (and the chosen Path)
+    """
+
+    reopen_requested = Signal(str)
+    rerun_requested = Signal(str)
+    delete_requested = Signal(str)
+    export_requested = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.confirm: Callable[[str], bool] = lambda text: _ask(self, text)
+        self.choose_file: Callable[[str], Path | None] = lambda name: _save_dialog(self, name)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Stored comparisons")
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self._emit(self.reopen_requested))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+        self.reopen_button = QPushButton("Reopen", self)
+        self.rerun_button = QPushButton("Re-run", self)
+        self.rerun_button.setToolTip("Run the same comparison again and show what changed")
+        self.delete_button = QPushButton("Delete…", self)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Save as JSON, CSV or Markdown")
+        self.reopen_button.clicked.connect(lambda: self._emit(self.reopen_requested))
+        self.rerun_button.clicked.connect(lambda: self._emit(self.rerun_requested))
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.export_button.clicked.connect(self.export_selected)
+        buttons = QHBoxLayout()
+        for b in (self.reopen_button, self.rerun_button, self.delete_button,
+                  self.export_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        self._update_buttons()
+
+    def set_summaries(self, items: list[ComparisonSummary]) -> None:
+        selected = self.selected_id()
+        self.table.setRowCount(len(items))
+        for row, s in enumerate(items):
+            cells = (s.created_at[:19].replace("T", " "), ", ".join(s.models),
+                     "yes" if s.complete else "no (incomplete)", s.id)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                self.table.setItem(row, col, item)
+            if s.id == selected:
+                self.table.selectRow(row)
+        self._update_buttons()
+
+    def ids(self) -> list[str]:
+        return [self.table.item(r, 3).text() for r in range(self.table.rowCount())]
+
+    def select(self, comparison_id: str) -> None:
+        if comparison_id in self.ids():
+            self.table.selectRow(self.ids().index(comparison_id))
+
+    def selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return str(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
+
+    def _emit(self, signal: Signal) -> None:  # type: ignore[valid-type]
+        cid = self.selected_id()
+        if cid:
+            signal.emit(cid)  # type: ignore[attr-defined]
+
+    def delete_selected(self) -> None:
+        cid = self.selected_id()
+        if cid and self.confirm(f"Delete comparison {cid} from the history? This cannot be "
+                                "undone."):
+            self.delete_requested.emit(cid)
+
+    def export_selected(self) -> None:
+        cid = self.selected_id()
+        if not cid:
+            return
+        path = self.choose_file(f"{cid}.json")
+        if path is not None:
+            self.export_requested.emit(cid, path)
+
+    def _update_buttons(self) -> None:
+        has = self.selected_id() is not None
+        for b in (self.reopen_button, self.rerun_button, self.delete_button,
+                  self.export_button):
+            b.setEnabled(has)

@@ -1,0 +1,174 @@
+"""One variant's pane on the Compare page: its state, its output as it streams, its metrics.
+
+Model output is untrusted: it goes into a QPlainTextEdit, which has no rich-text mode at all,
+so markup, images and scripts in it show as the characters they are and nothing is fetched.
+Every label that shows text from the daemon is fixed to plain text for the same reason.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.core.compare.results import RunResult
+from quantdesk.core.ollama import PullProgress
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.widgets import compare_format as fmt
+
+# (key, label) in the order the metrics arrive: load, speed, memory, then quality.
+METRICS: tuple[tuple[str, str], ...] = (
+    ("load", "Load"), ("ttft", "First token"), ("prompt", "Prompt"), ("eval", "Generation"),
+    ("memory", "Ollama size"), ("predicted", "Predicted"), ("divergence", "Diverges"),
+    ("agreement", "Agreement"), ("kl", "Approx. KL"), ("accuracy", "Accuracy"),
+)
+
+
+def _plain_label(parent: QWidget, text: str = "") -> QLabel:
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+class VariantPane(QFrame):
+    def __init__(self, model: str, *, reference: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.state = "waiting"
+        self.reference = reference
+        self.setObjectName("comparePane")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(f"Output of {model}")
+        self.setMinimumWidth(220)
+
+        self.title = _plain_label(self, model)
+        self.title.setWordWrap(True)
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.title.setToolTip(model)
+        self.ref_label = _plain_label(self, "reference")
+        self.ref_label.setObjectName("compareReference")
+        self.ref_label.setToolTip("The other variants are scored against this one")
+        self.state_label = _plain_label(self)
+        self.state_label.setAccessibleName(f"State of {model}")
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumHeight(12)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(f"Pull progress of {model}")
+        self.progress.hide()
+
+        self.output = QPlainTextEdit(self)
+        self.output.setReadOnly(True)
+        self.output.setUndoRedoEnabled(False)
+        self.output.setAccessibleName(f"Answer of {model}")
+        self.output.setPlaceholderText("The answer streams here.")
+        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+
+        self.error_label = _plain_label(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(f"color: {fmt.STATE_COLOURS['failed']};")
+        self.error_label.hide()
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(1)
+        self.values: dict[str, QLabel] = {}
+        for i, (key, text) in enumerate(METRICS):
+            name = _plain_label(self, text)
+            name.setObjectName("compareMetricName")
+            value = _plain_label(self, "—")
+            value.setAccessibleName(f"{text} of {model}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[key] = value
+            grid.addWidget(name, i // 2, (i % 2) * 2)
+            grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.ref_label)
+        head.addWidget(self.state_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addLayout(head)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.output, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(grid)
+        self.set_reference(reference)
+        self.set_state("waiting")
+
+    # -- updates -----------------------------------------------------------------------------
+
+    def set_reference(self, reference: bool) -> None:
+        self.reference = reference
+        self.ref_label.setVisible(reference)
+
+    def set_state(self, state: str, error: str = "") -> None:
+        self.state = state
+        colour = fmt.STATE_COLOURS.get(state, "#7f8c8d")
+        self.state_label.setText(fmt.state_word(state))
+        self.state_label.setStyleSheet(
+            f"color: {colour}; font-weight: 600; border: 1px solid {colour};"
+            " border-radius: 4px; padding: 0 4px;")
+        if state != "pulling":
+            self.progress.hide()
+        if error:
+            self.error_label.setText(error)
+        self.error_label.setVisible(bool(error) and state == "failed")
+
+    def append_text(self, text: str) -> None:
+        """Add streamed text at the end, as plain characters."""
+        bar = self.output.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        cursor = self.output.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if at_end:  # follow the stream unless the user scrolled up to read
+            bar.setValue(bar.maximum())
+
+    def set_text(self, text: str) -> None:
+        self.output.setPlainText(text)
+
+    def text(self) -> str:
+        return self.output.toPlainText()
+
+    def set_pull(self, p: PullProgress) -> None:
+        self.set_state("pulling")
+        total = max(p.total, 1)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * min(1.0, p.completed / total)))
+        self.progress.setToolTip(
+            f"{p.status}: {human_bytes(p.completed)} of {human_bytes(p.total)}")
+        self.progress.show()
+
+    def show_run(self, run: RunResult) -> None:
+        """State and every metric known so far."""
+        self.set_state(run.state, run.error)
+        v = self.values
+        v["load"].setText(fmt.seconds(run.load_s))
+        v["ttft"].setText(fmt.seconds(run.ttft_s))
+        v["prompt"].setText(fmt.rate(run.prompt_tps))
+        v["eval"].setText(fmt.rate(run.eval_tps))
+        v["memory"].setText(fmt.memory(run))
+        v["predicted"].setText(human_bytes(run.predicted_bytes))
+        v["divergence"].setText(fmt.divergence(run, self.reference))
+        v["agreement"].setText("—" if self.reference else fmt.share(run.agreement))
+        v["kl"].setText("—" if self.reference else fmt.kl(run.approx_kl))
+        v["accuracy"].setText(fmt.accuracy(run))
+        if run.size is not None:
+            v["memory"].setToolTip(
+                f"size {human_bytes(run.size)}, size_vram {human_bytes(run.size_vram)}")

@@ -1,0 +1,113 @@
+"""The summary table under the panes: the variants ranked, best first.
+
+Ranking: runs that finished come first; among them higher quality (accuracy for a task set,
+else agreement with the reference — the reference itself counts as 1) ranks higher, and
+faster generation breaks ties. Unfinished or failed runs follow in the order given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from quantdesk.core.compare.results import RunResult
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.widgets import compare_format as fmt
+
+COLUMNS: tuple[str, ...] = (
+    "#", "Variant", "State", "Agreement", "Accuracy", "Gen. tok/s", "Ollama size",
+    "Predicted", "Diverges", "Approx. KL", "Bits/weight", "Load", "First token",
+)
+
+
+def rank_key(run: RunResult, reference: str) -> tuple[int, float, float, int]:
+    done = run.state == "done"
+    quality = 1.0 if run.model == reference and run.accuracy is None else fmt.quality(run)
+    return (0 if done else 1, -(quality if quality is not None else -1.0),
+            -(run.eval_tps or 0.0), run.position)
+
+
+def ranked(runs: list[RunResult], reference: str) -> list[RunResult]:
+    return sorted(runs, key=lambda r: rank_key(r, reference))
+
+
+class SummaryModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._runs: list[RunResult] = []
+        self._reference = ""
+
+    def set_runs(self, runs: list[RunResult], reference: str) -> None:
+        self.beginResetModel()
+        self._reference = reference
+        self._runs = ranked(list(runs), reference)
+        self.endResetModel()
+
+    def runs(self) -> list[RunResult]:
+        return list(self._runs)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self._runs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self._runs[index.row()]
+        is_ref = run.model == self._reference
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(index.row(), index.column(), run, is_ref)
+        if role == Qt.ItemDataRole.UserRole:
+            return run.model
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return QColor(fmt.STATE_COLOURS.get(run.state, "#7f8c8d"))
+        if role == Qt.ItemDataRole.FontRole and is_ref and index.column() == 1:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and run.error:
+            return run.error
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() not in (1, 2):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _cell(row: int, column: int, run: RunResult, is_ref: bool) -> str:
+        match column:
+            case 0:
+                return str(row + 1) if run.state == "done" else ""
+            case 1:
+                return run.model + (" (reference)" if is_ref else "")
+            case 2:
+                return fmt.state_word(run.state)
+            case 3:
+                return "—" if is_ref else fmt.share(run.agreement)
+            case 4:
+                return fmt.accuracy(run)
+            case 5:
+                return "—" if run.eval_tps is None else f"{run.eval_tps:,.1f}"
+            case 6:
+                return human_bytes(run.size)
+            case 7:
+                return human_bytes(run.predicted_bytes)
+            case 8:
+                return fmt.divergence(run, is_ref)
+            case 9:
+                return "—" if is_ref or run.approx_kl is None else f"{run.approx_kl:.4f}"
+            case 10:
+                return "—" if run.bpw is None else f"{run.bpw:.2f}"
+            case 11:
+                return fmt.seconds(run.load_s)
+            case _:
+                return fmt.seconds(run.ttft_s)

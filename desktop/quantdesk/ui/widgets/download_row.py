@@ -1,0 +1,137 @@
+"""One pull in the Downloads queue: bar, figures, per-layer status and its buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.services.pulls import LayerState, PullState
+
+PHASE_WORDS = {
+    "queued": "Waiting in the queue",
+    "pulling": "Downloading",
+    "done": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled — retry resumes where it stopped",
+}
+BAR_STEPS = 1000
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min left"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s left"
+    return f"{s} s left"
+
+
+def figures_text(state: PullState) -> str:
+    """"1.2 GB of 4.9 GB · 35.2 MB/s · 1 min 45 s left" (parts only when known)."""
+    total = max(state.total, state.expected_bytes)
+    parts = [f"{human_bytes(state.completed)} of {human_bytes(total)}" if total else ""]
+    if state.phase == "pulling" and state.speed > 0:
+        parts.append(f"{human_bytes(state.speed)}/s")
+        parts.append(eta_text(state.eta_s))
+    return " · ".join(p for p in parts if p)
+
+
+def layer_text(layer: LayerState) -> str:
+    if layer.done:
+        return f"{layer.short} ✓"
+    pct = 100 * layer.completed / layer.total if layer.total else 0
+    return f"{layer.short} {pct:.0f}%"
+
+
+def layers_text(layers: tuple[LayerState, ...]) -> str:
+    if not layers:
+        return ""
+    done = sum(1 for la in layers if la.done)
+    return f"Layers {done}/{len(layers)} done: " + " · ".join(layer_text(la) for la in layers)
+
+
+class DownloadRow(QFrame):
+    """Signals:
+    cancel_clicked(str), retry_clicked(str), remove_clicked(str): the model of this row
+    """
+
+    cancel_clicked = Signal(str)
+    retry_clicked = Signal(str)
+    remove_clicked = Signal(str)
+
+    def __init__(self, state: PullState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = state.name
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(f"Download of {state.name}")
+        self.title = QLabel(f"<b>{state.name}</b>", self)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.phase = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setAccessibleName(f"Progress of {state.name}")
+        self.figures = QLabel(self)
+        self.layers = QLabel(self)
+        self.layers.setWordWrap(True)
+        self.layers.setObjectName("downloadLayers")
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setAccessibleName(f"Error of {state.name}")
+        self.cancel_button = self._button("Cancel", f"Cancel the download of {state.name}")
+        self.retry_button = self._button("Retry", f"Retry (resume) the download of {state.name}")
+        self.remove_button = self._button("Clear", f"Clear {state.name} from the list")
+        self.cancel_button.clicked.connect(lambda: self.cancel_clicked.emit(self.name))
+        self.retry_button.clicked.connect(lambda: self.retry_clicked.emit(self.name))
+        self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(self.name))
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.phase, 1)
+        for b in (self.cancel_button, self.retry_button, self.remove_button):
+            top.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.layers)
+        layout.addWidget(self.error)
+        self.set_state(state)
+
+    def _button(self, text: str, accessible: str) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setAccessibleName(accessible)
+        b.setToolTip(accessible)
+        return b
+
+    def set_state(self, state: PullState) -> None:
+        self.state = state
+        words = PHASE_WORDS[state.phase]
+        if state.phase == "pulling" and state.status:
+            words = f"{words}: {state.status}"
+        self.phase.setText(words)
+        self.bar.setValue(round(state.fraction * BAR_STEPS))
+        # Unknown size (nothing reported yet): a busy bar says "working" honestly.
+        busy = state.phase == "pulling" and state.total == 0 and state.expected_bytes == 0
+        self.bar.setRange(0, 0 if busy else BAR_STEPS)
+        self.figures.setText(figures_text(state))
+        self.figures.setVisible(bool(self.figures.text()))
+        self.layers.setText(layers_text(state.layers))
+        self.layers.setVisible(bool(state.layers))
+        self.error.setText(state.message)
+        self.error.setVisible(bool(state.message))
+        self.cancel_button.setVisible(state.active)
+        self.retry_button.setVisible(state.phase in ("failed", "cancelled"))
+        self.remove_button.setVisible(not state.active)
