@@ -14,11 +14,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from quantdesk.sim.faults import RequestFaults
 from quantdesk.sim.remote.server import write_remote
+from quantdesk.sim.server_base import QuietServer
 
 if TYPE_CHECKING:
     from quantdesk.sim.daemon import SimDaemon
@@ -39,10 +40,7 @@ class ConnectionGone(Exception):  # noqa: N818 - a state, not a programming erro
     """The client went away, or a fault or a shutdown cut the connection."""
 
 
-class SimServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class SimServer(QuietServer):
     def __init__(self, address: tuple[str, int], daemon: SimDaemon) -> None:
         self.sim = daemon
         self.closing = threading.Event()

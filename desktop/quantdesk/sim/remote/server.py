@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from quantdesk.sim.catalog import Catalog, catalog
 from quantdesk.sim.remote.faults import RemoteFaults
 from quantdesk.sim.remote.routes import RemoteSite
+from quantdesk.sim.server_base import QuietServer
 
 
 def _base_url(handler: BaseHTTPRequestHandler) -> str:
@@ -65,10 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = _any
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(QuietServer):
     def __init__(self, address: tuple[str, int], site: RemoteSite) -> None:
         self.site = site
         super().__init__(address, _Handler)
