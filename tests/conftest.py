@@ -63,6 +63,18 @@ def _no_real_daemon(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("OLLAMA_HOST", _UNREACHABLE)
 
 
+@pytest.fixture(scope="session")
+def _session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("quantdesk-data"))
+
+
+@pytest.fixture(autouse=True)
+def _private_history(_session_data_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `quantdesk load` and the Running page record observed loads in the history file: no
+    # test may write the real one. Tests that need a file of their own set it again.
+    monkeypatch.setenv("QUANTDESK_DATA_DIR", _session_data_dir)
+
+
 @pytest.fixture
 def unreachable_host() -> str:
     """An address where no daemon listens (``127.0.0.1:PORT``)."""

@@ -240,9 +240,13 @@ def test_partial_offload_reports_size_vram_below_size(sim_factory):
 
 
 def test_ps_sorted_by_remaining_keep_alive_and_expiry(sim8):
-    post(sim8, "/api/generate", model="qwen3:4b", keep_alive="10m")
-    post(sim8, "/api/generate", model="llama3.1:8b-instruct-q2_K", keep_alive="1h")
-    post(sim8, "/api/generate", model="llama3.1:8b-instruct-fp16", keep_alive="50ms")
+    # At 2k context all three fit the 24 GiB card together, so nothing is evicted.
+    small = {"num_ctx": 2048}
+    post(sim8, "/api/generate", model="qwen3:4b", keep_alive="10m", options=small)
+    post(sim8, "/api/generate", model="llama3.1:8b-instruct-q2_K", keep_alive="1h",
+         options=small)
+    post(sim8, "/api/generate", model="llama3.1:8b-instruct-fp16", keep_alive="50ms",
+         options=small)
     names = [m["name"] for m in ps(sim8)]
     assert names[:2] == ["llama3.1:8b-instruct-q2_K", "qwen3:4b"]
     time.sleep(0.1)

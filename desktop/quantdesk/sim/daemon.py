@@ -34,9 +34,12 @@ class SimDaemon:
         ram_bytes: int = 32 * GIB,
         progress_interval: float = 0.06,
         reply_words: int | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         if pull_bandwidth <= 0 or token_rate_scale <= 0 or progress_interval <= 0:
             raise ValueError("bandwidth, token rate scale and progress interval must be > 0")
+        if time_scale <= 0:
+            raise ValueError("time_scale must be > 0")
         if reply_words is not None and reply_words < 0:
             raise ValueError("reply_words must be >= 0 (or None for the natural length)")
         self.bind_host = host
@@ -45,6 +48,11 @@ class SimDaemon:
         self.version_tuple = parse_version(version)
         self.pull_bandwidth = pull_bandwidth
         self.token_rate_scale = token_rate_scale
+        # Fast-forward: loads and generation run ``time_scale`` times faster on the real clock
+        # while the reported durations stay those of the simulated machine (screenshots
+        # finish in seconds and still show the card's true speeds). token_rate_scale, by
+        # contrast, makes the simulated machine itself faster.
+        self.time_scale = time_scale
         self.progress_interval = progress_interval
         # None: replies stop at their natural length; an int: every reply that is not a
         # generated task runs that long unless num_predict or the context stops it first.
@@ -155,9 +163,26 @@ class SimDaemon:
         self.state.set_runner(
             parsed,
             LoadedModel(
-                model.name, model, ctx, footprint(v, ctx, self.machine), now + int(keep * 1e9), now
+                model.name, model, ctx, footprint(v, ctx, self.machine, self.version_tuple),
+                now + int(keep * 1e9), now,
             ),
         )
+
+    def partial_download(self, name: str, fraction: float) -> None:
+        """Puts ``fraction`` of a catalog model's weights on the simulated disk, as a cancelled
+        pull leaves them; the next pull of it resumes from there."""
+        if not 0.0 <= fraction < 1.0:
+            raise ValueError("fraction must be in [0, 1)")
+        manifest = self.catalog.manifest_for(name)
+        if manifest is None:
+            raise ValueError(f"{name!r} is not in the simulator's catalog")
+        weights = max(manifest.layers, key=lambda b: b.size)
+        owner = object()
+        want = int(weights.size * fraction)
+        have = self.state.blob_bytes(weights.digest)
+        if want > have:
+            self.state.advance_blob(weights.digest, owner, weights.size, want - have)
+        self.state.release_blob(weights.digest, owner)
 
     def installed_names(self) -> list[str]:
         """Installed model names, newest first."""

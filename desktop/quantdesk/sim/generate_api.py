@@ -22,6 +22,7 @@ from quantdesk.sim.http import HttpError, NdjsonStream, SimHandler
 from quantdesk.sim.memory import (
     OutOfMemory,
     check_fits,
+    crowded,
     default_num_ctx,
     footprint,
     tokens_per_second,
@@ -174,19 +175,19 @@ def _load(h: SimHandler, req: Request) -> LoadedModel:
         runner = replace(current, expires_ns=expires)
         sim.state.set_runner(req.parsed, runner)
         return runner
-    fp = footprint(v, ctx, sim.machine)
+    fp = footprint(v, ctx, sim.machine, sim.version_tuple)
     try:
         check_fits(fp, sim.machine, sim.version_tuple)
     except OutOfMemory as exc:
         raise HttpError(500, str(exc)) from exc
-    budget = sim.machine.vram_bytes + sim.machine.ram_bytes - fp.size
     for other in reversed(sim.state.loaded()):  # evict the soonest-to-expire first
-        used = sum(r.footprint.size for r in sim.state.loaded() if r.name != req.model.name)
-        if used <= budget:
+        others = [r.footprint for r in sim.state.loaded() if r.name != req.model.name]
+        if not crowded(fp, others, sim.machine):
             break
         if other.name != req.model.name:
             sim.state.unload(other.name)
-    time.sleep(v.model_bytes / sim.machine.load_bandwidth / sim.token_rate_scale)
+    time.sleep(v.model_bytes / sim.machine.load_bandwidth / sim.token_rate_scale
+               / sim.time_scale)
     runner = LoadedModel(req.model.name, req.model, ctx, fp, expires, time.time_ns())
     sim.state.set_runner(req.parsed, runner)
     return runner
@@ -236,7 +237,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
         h.send_json(200, {**_envelope(req), "done": True, "done_reason": "unload"})
         return
     runner = _load(h, req)
-    load_ns = time.perf_counter_ns() - t0
+    load_ns = int((time.perf_counter_ns() - t0) * sim.time_scale)
     if req.empty:
         h.send_json(200, {**_envelope(req), "done": True, "done_reason": "load"})
         return
@@ -253,8 +254,8 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
 
     stream: NdjsonStream | None = h.stream() if req.stream else None
     t_prompt = time.perf_counter_ns()
-    time.sleep(prompt_tokens / (tps * 10))
-    prompt_ns = time.perf_counter_ns() - t_prompt
+    time.sleep(prompt_tokens / (tps * 10) / sim.time_scale)
+    prompt_ns = int((time.perf_counter_ns() - t_prompt) * sim.time_scale)
 
     t_eval = time.perf_counter()
     count, parts, thoughts, logprobs = 0, [], [], []
@@ -290,7 +291,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
             steps, truncated = steps[: limit - count], True
         for i, step in enumerate(steps):
             count += 1
-            delay = t_eval + count / tps - time.perf_counter()
+            delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             context.append(token_id(step.word, int(v.arch("vocab_size", 32000))))
@@ -309,7 +310,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
                 stream.send(chunk)
         if truncated:
             break
-    eval_ns = int((time.perf_counter() - t_eval) * 1e9)
+    eval_ns = int((time.perf_counter() - t_eval) * 1e9 * sim.time_scale)
 
     final = (
         _envelope(req)
@@ -320,7 +321,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     final.update(
         _metrics(
             {
-                "total_duration": time.perf_counter_ns() - t0,
+                "total_duration": int((time.perf_counter_ns() - t0) * sim.time_scale),
                 "load_duration": load_ns,
                 "prompt_eval_count": prompt_tokens,
                 "prompt_eval_duration": prompt_ns,

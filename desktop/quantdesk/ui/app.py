@@ -18,6 +18,7 @@ from quantdesk.ui.resources import icon, style_sheet
 from quantdesk.ui.services.registry import Services
 
 EXIT_WHEN_READY_ENV = "QUANTDESK_EXIT_WHEN_READY"
+SCREENSHOT_FAST_FORWARD = 10.0
 
 
 def application() -> QApplication:
@@ -48,7 +49,10 @@ def run_app(
     if demo or screenshots is not None:
         from quantdesk.ui.demo import demo_machine, start_demo_daemon
 
-        host = start_demo_daemon()
+        # Screenshots need the demo comparison finished in seconds: fast-forward the
+        # simulator (it still reports the card's real speeds); the live demo runs in real time.
+        host = start_demo_daemon(
+            time_scale=SCREENSHOT_FAST_FORWARD if screenshots is not None else 1.0)
         machine = demo_machine()
         # The simulator serves the registry side too, so Variants works with no network.
         registry = registry or f"http://{host}"

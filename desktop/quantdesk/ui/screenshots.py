@@ -37,6 +37,9 @@ def take_screenshots(
         if not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         written.append(path)
+        finish = getattr(window.pages[spec.key], "finish_screenshot", None)
+        if callable(finish):  # e.g. stop a demo download once it is in the picture
+            finish()
     return written, late
 
 

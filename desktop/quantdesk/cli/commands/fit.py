@@ -6,6 +6,10 @@ architecture from a ranged read of its GGUF header). With a remote model the dae
 optional: when it cannot be reached the newest Ollama rules apply and stderr says so.
 Any hardware option (``--gpu-mem``, ``--ram``, ``--unified``, ``--cpu-only``) replaces the
 probed machine with that "what if" machine.
+
+When real loads on this machine taught a correction (``quantdesk load`` and the app record
+them), the calibrated total is shown next to the estimate (``calibrated_total_bytes``; null
+without one). A what-if machine has its own key, so it never borrows the real one's.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from quantdesk.cli.output import err, human_bytes, print_json
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.fit import Architecture, FitOptions, FitResult, estimate_fit
+from quantdesk.core.fit import Architecture, Calibration, FitOptions, FitResult, estimate_fit
 from quantdesk.core.hardware import machine_override, parse_size, probe_machine_async
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
@@ -33,6 +37,7 @@ from quantdesk.core.registry import (
 )
 from quantdesk.core.registry.model_shape import model_shape
 from quantdesk.core.registry.tags import size_token
+from quantdesk.core.store.load_pairs import read_calibration
 
 NAME = "fit"
 HELP = "say whether a model (installed or remote) fits this machine, and how it would load"
@@ -189,17 +194,34 @@ async def _remote_fit(view: DaemonView, name: str, machine: Machine,
                     weight_bytes=None if tensors else variant.model_bytes, quant=variant.quant)
 
 
-async def _fit(args: argparse.Namespace) -> FitResult:
+async def machine_calibration(machine: Machine) -> Calibration | None:
+    """This machine's learnt correction, or None while there is none to apply. A history
+    file that cannot be read costs the correction, not the command."""
+    try:
+        cal = await asyncio.to_thread(read_calibration, machine)
+    except (QuantDeskError, OSError) as exc:
+        err(f"No calibration from past loads: {exc}")
+        return None
+    return cal if cal.active else None
+
+
+def calibrated_total(result: FitResult, cal: Calibration | None) -> int | None:
+    return cal.apply(result.estimate.total_bytes) if cal is not None else None
+
+
+async def _fit(args: argparse.Namespace) -> tuple[FitResult, Calibration | None]:
     async with OllamaClient(getattr(args, "host", None)) as client:
         view = await daemon_view(client, want_version=not getattr(args, "ollama_version", None))
         machine = await machine_for(args)
         if normalize_name(args.model) in view.installed:
-            return await _installed_fit(view, args.model, machine, args)
-        warn_daemon_down(view, args)
-        return await _remote_fit(view, args.model, machine, args)
+            result = await _installed_fit(view, args.model, machine, args)
+        else:
+            warn_daemon_down(view, args)
+            result = await _remote_fit(view, args.model, machine, args)
+    return result, await machine_calibration(machine)
 
 
-def _print_people(r: FitResult) -> None:
+def _print_people(r: FitResult, cal: Calibration | None) -> None:
     out = sys.stdout
     e, p = r.estimate, r.placement
     out.write(f"{r.model}  ({r.quant}, context {r.num_ctx}, Ollama {r.ollama_version} rules)\n")
@@ -209,14 +231,19 @@ def _print_people(r: FitResult) -> None:
     out.write(f"  graph        {human_bytes(e.graph_bytes)}\n")
     out.write(f"  overhead     {human_bytes(e.overhead_bytes)}\n")
     out.write(f"  total        {human_bytes(e.total_bytes)}\n")
+    if cal is not None:
+        out.write(f"  calibrated   {human_bytes(calibrated_total(r, cal))} "
+                  f"({cal.describe()})\n")
     out.write(f"  GPU layers   {p.gpu_layers} of {p.total_layers}\n")
     out.write(f"  max GPU ctx  {r.max_gpu_ctx or 'none'}\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    result = asyncio.run(_fit(args))
+    result, cal = asyncio.run(_fit(args))
     if getattr(args, "json", False):
-        print_json(result.to_json())
+        data = result.to_json()
+        data["estimate"]["calibrated_total_bytes"] = calibrated_total(result, cal)
+        print_json(data)
     else:
-        _print_people(result)
+        _print_people(result, cal)
     return 0

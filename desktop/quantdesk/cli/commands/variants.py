@@ -5,6 +5,8 @@ at), with exact download sizes from the registry, installed / update-available s
 daemon (optional), and the fit verdict on this machine, or the what-if machine given with the
 same hardware options as ``quantdesk fit``. The best variant that runs fully on the GPU is
 marked (the most precise one; if none does, the most precise that runs partly on it).
+Where real loads taught this machine a correction, each fit also gives the calibrated total
+(``calibrated_total_bytes``; null without one).
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from typing import Any
 from quantdesk.cli.commands.fit import (
     DaemonView,
     add_fit_options,
+    calibrated_total,
     daemon_view,
     estimate,
     fit_options,
+    machine_calibration,
     machine_for,
     warn_daemon_down,
 )
 from quantdesk.cli.output import err, human_bytes, print_json, print_table
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.fit import FitResult
+from quantdesk.core.fit import Calibration, FitResult
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.core.registry import (
@@ -51,6 +55,7 @@ class Row:
     fit: FitResult | None
     fit_error: str = ""
     best: bool = False
+    calibrated_bytes: int | None = None  # the total with this machine's learnt correction
 
     def to_json(self) -> dict[str, Any]:
         v, f = self.variant, self.fit
@@ -73,6 +78,7 @@ class Row:
                 "total_bytes": f.estimate.total_bytes,
                 "gpu_layers": f.placement.gpu_layers,
                 "total_layers": f.placement.total_layers,
+                "calibrated_total_bytes": self.calibrated_bytes,
             },
             "fit_error": self.fit_error or None,
         }
@@ -129,7 +135,9 @@ def _mark_best(rows: list[Row]) -> None:
             return
 
 
-async def _variants(args: argparse.Namespace) -> tuple[Discovery, list[Row]]:
+async def _variants(
+    args: argparse.Namespace,
+) -> tuple[Discovery, list[Row], Calibration | None]:
     async with OllamaClient(getattr(args, "host", None)) as client:
         view = await daemon_view(client, want_version=not getattr(args, "ollama_version", None))
         warn_daemon_down(view, args)
@@ -139,7 +147,11 @@ async def _variants(args: argparse.Namespace) -> tuple[Discovery, list[Row]]:
                 args.model, http=http,
                 endpoints=Endpoints.from_option(getattr(args, "registry", None)),
                 cache=PageCache(), installed=view.installed)
-            return found, await _rows(found, view, machine, args, http)
+            rows = await _rows(found, view, machine, args, http)
+    cal = await machine_calibration(machine)
+    for r in rows:
+        r.calibrated_bytes = calibrated_total(r.fit, cal) if r.fit else None
+    return found, rows, cal
 
 
 def _status(v: Variant) -> str:
@@ -148,7 +160,7 @@ def _status(v: Variant) -> str:
     return "installed" if v.installed else ""
 
 
-def _print_people(found: Discovery, rows: list[Row]) -> None:
+def _print_people(found: Discovery, rows: list[Row], cal: Calibration | None) -> None:
     table = []
     for r in rows:
         v, f = r.variant, r.fit
@@ -162,12 +174,14 @@ def _print_people(found: Discovery, rows: list[Row]) -> None:
             (v.digest or "").removeprefix("sha256:")[:12],
             _status(v),
             badge,
-            human_bytes(f.estimate.total_bytes) if f else "",
+            _needs(r),
             ", ".join(v.aliases) or ("not pullable" if not v.pullable else ""),
         ))
     print_table(("  TAG", "QUANT", "SIZE", "DIGEST", "STATUS", "FIT", "NEEDS", "NOTE"), table)
     if any(r.best for r in rows):
         print("\nMarked *: the best that fits, the most precise variant that runs on the GPU here")
+    if cal is not None:
+        print(f"NEEDS in brackets: with this machine's correction. {cal.describe()}.")
     errors = sorted({r.fit_error for r in rows if r.fit_error})
     for message in errors:
         err(f"fit unknown for some variants: {message}")
@@ -175,10 +189,17 @@ def _print_people(found: Discovery, rows: list[Row]) -> None:
         err(note)
 
 
+def _needs(r: Row) -> str:
+    if r.fit is None:
+        return ""
+    text = human_bytes(r.fit.estimate.total_bytes)
+    return f"{text} ({human_bytes(r.calibrated_bytes)})" if r.calibrated_bytes else text
+
+
 def run(args: argparse.Namespace) -> int:
-    found, rows = asyncio.run(_variants(args))
+    found, rows, cal = asyncio.run(_variants(args))
     if getattr(args, "json", False):
         print_json([r.to_json() for r in rows])
     else:
-        _print_people(found, rows)
+        _print_people(found, rows, cal)
     return 0

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from quantdesk.core.compare import planning
 from quantdesk.core.compare.agreement import Transcript, score
 from quantdesk.core.compare.events import CompareEvent, EventSink, run_event
-from quantdesk.core.compare.fingerprint import build_fingerprint, machine_key
+from quantdesk.core.compare.fingerprint import build_fingerprint
 from quantdesk.core.compare.metrics import accuracy_fields, speed
 from quantdesk.core.compare.results import (
     ComparisonResult,
@@ -44,6 +44,7 @@ from quantdesk.core.ollama import (
     LocalModel,
     Metrics,
     OllamaClient,
+    RunningModel,
     ShowResponse,
     same_model,
 )
@@ -327,19 +328,14 @@ class ComparisonRunner:
             return
         v.run.size, v.run.size_vram = running.size, running.size_vram
         if self.store is not None:
-            await asyncio.to_thread(self._record_load, v, running.size, running.size_vram,
-                                    running.context_length or self.spec.options.num_ctx)
+            await asyncio.to_thread(self._record_load, v, running)
 
-    def _record_load(self, v: _Variant, size: int, vram: int, num_ctx: int) -> None:
-        from quantdesk.core.store import ObservedLoad
+    def _record_load(self, v: _Variant, running: RunningModel) -> None:
+        from quantdesk.core.store.load_pairs import record_observed_load
 
         assert self.store is not None
-        self.store.loads.record(ObservedLoad(
-            model=v.run.model, digest=v.run.digest, num_ctx=num_ctx,
-            predicted_size=v.fit.ps_size if v.fit else None,
-            predicted_vram=v.fit.ps_size_vram if v.fit else None,
-            observed_size=size, observed_vram=vram, daemon_version=self._version,
-            machine_key=machine_key(self.machine)))
+        record_observed_load(self.store.loads, running, v.shape, self.machine, self._version,
+                             known=v.fit, model=v.run.model, digest=v.run.digest)
 
     async def _generate(self, v: _Variant, *, cold: bool) -> None:
         """Every prompt in turn. ``cold``: the first request loads the model, so the run stays

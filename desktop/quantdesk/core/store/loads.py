@@ -3,10 +3,14 @@
 After a real load ``/api/ps`` gives Ollama's own size; each (predicted, observed) pair is kept
 with the machine it happened on. The per-machine correction (``core.fit.calibrate``:
 a clamped median of observed / predicted) is computed over that machine's most recent pairs.
+``load_pairs`` builds the pairs; :meth:`LoadStore.record_unless_recent` keeps a poller that
+sees the same loaded model every two seconds from writing it every two seconds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from dataclasses import dataclass
 
 from quantdesk.core.compare.results import now_iso
@@ -51,6 +55,12 @@ _LOAD_COLUMNS = ("model", "digest", "num_ctx", "predicted_size", "predicted_vram
                  "observed_size", "observed_vram", "daemon_version", "machine_key", "at")
 
 
+def _insert(conn: sqlite3.Connection, values: list[object]) -> None:
+    conn.execute(
+        f"INSERT INTO observed_loads ({', '.join(_LOAD_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_LOAD_COLUMNS))})", tuple(values))
+
+
 class LoadStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -59,9 +69,27 @@ class LoadStore:
         at = load.at or now_iso()
         values = [getattr(load, c) for c in _LOAD_COLUMNS[:-1]] + [at]
         with self._db.transaction() as conn:
-            conn.execute(
-                f"INSERT INTO observed_loads ({', '.join(_LOAD_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_LOAD_COLUMNS))})", tuple(values))
+            _insert(conn, values)
+        return ObservedLoad(**{c: v for c, v in zip(_LOAD_COLUMNS, values, strict=True)})
+
+    def record_unless_recent(self, load: ObservedLoad, within_s: float) -> ObservedLoad | None:
+        """Record ``load`` unless the same load (machine, digest — or model when the digest is
+        unknown —, context and daemon version) was recorded in the ``within_s`` seconds before
+        it; returns what was stored, or None when it was a repeat. Check and insert share one
+        transaction, so two pollers racing cannot both write it."""
+        at = load.at or now_iso()
+        since = (dt.datetime.fromisoformat(at) - dt.timedelta(seconds=within_s)).isoformat(
+            timespec="microseconds")
+        values = [getattr(load, c) for c in _LOAD_COLUMNS[:-1]] + [at]
+        with self._db.transaction() as conn:
+            repeat = conn.execute(
+                "SELECT 1 FROM observed_loads WHERE machine_key=? AND digest=? AND num_ctx=? "
+                "AND daemon_version=? AND (digest<>'' OR model=?) AND at>=? LIMIT 1",
+                (load.machine_key, load.digest, load.num_ctx, load.daemon_version, load.model,
+                 since)).fetchone()
+            if repeat is not None:
+                return None
+            _insert(conn, values)
         return ObservedLoad(**{c: v for c, v in zip(_LOAD_COLUMNS, values, strict=True)})
 
     def loads(self, machine_key: str | None = None, model: str | None = None,

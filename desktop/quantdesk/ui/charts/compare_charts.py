@@ -11,8 +11,8 @@ does not is hollow, and each point carries its tag as a plain-text label.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from quantdesk.core.compare.results import ComparisonResult, RunResult
@@ -27,15 +27,18 @@ NO_FIT_COLOUR = "#c0392b"
 class ChartPoint:
     """What one point shows; kept so tests can read the charts without pixels."""
 
-    def __init__(self, run: RunResult, x: float, y: float, reference: bool, fits: bool):
+    def __init__(self, run: RunResult, x: float, y: float, reference: bool, fits: bool,
+                 label: str = ""):
         self.model, self.x, self.y = run.model, x, y
         self.reference, self.fits = reference, fits
+        self.label = label or fmt.short_name(run.model)
 
 
 def points(result: ComparisonResult, machine: Machine | None,
            value: str) -> list[ChartPoint]:
     """Points for ``value`` ("quality" or "speed") of the runs that have both numbers."""
     out = []
+    labels = fmt.point_labels(list(result.runs))
     for run in result.runs:
         mem = fmt.memory_bytes(run)
         if value == "quality":
@@ -46,8 +49,13 @@ def points(result: ComparisonResult, machine: Machine | None,
         if mem is None or y is None:
             continue
         out.append(ChartPoint(run, mem / GB, float(y), run.model == result.reference,
-                              fmt.fits_machine(run, machine)))
+                              fmt.fits_machine(run, machine), labels[run.model]))
     return out
+
+
+def _clear(box: QRectF, view: QRectF, others: list[QRectF]) -> bool:
+    """Inside the plotted range and over nothing else (boxes in data units)."""
+    return view.contains(box) and not any(box.intersects(o) for o in others)
 
 
 class _Plot(pg.PlotWidget):
@@ -87,13 +95,6 @@ class _Plot(pg.PlotWidget):
                 "brush": pg.mkBrush(colour) if p.fits else pg.mkBrush(0, 0, 0, 0),
                 "data": p.model,
             })
-            # Labels lean away from the nearer edge so the outermost ones stay readable.
-            right_half = bool(pts) and p.x > (min(q.x for q in pts) + max(q.x for q in pts)) / 2
-            label = pg.TextItem(fmt.short_name(p.model), color=self._text,
-                                anchor=(0.9 if right_half else 0.1, 1.2))
-            label.setPos(p.x, p.y)
-            self.addItem(label)
-            self._labels.append(label)
         self._scatter.setData(spots)
         if pts:
             xs = [p.x for p in pts]
@@ -106,6 +107,51 @@ class _Plot(pg.PlotWidget):
                 span = max(ys) - min(ys)
                 self.setYRange(max(0.0, min(ys) - span * 0.3 - 1), max(ys) + span * 0.3 + 1,
                                padding=0)
+        self._place_labels()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_labels()  # where a label fits depends on the pixels per unit
+
+    def _place_labels(self) -> None:
+        """Each point's label on the first side where it covers no other point and no label
+        already placed (right, above, below, left), so close points stay readable."""
+        if not hasattr(self, "_labels"):  # a resize while the base class is being set up
+            return
+        for label in self._labels:
+            self.removeItem(label)
+        self._labels = []
+        if not self.points:
+            return
+        view = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        view_box = QRectF(x0, y0, x1 - x0, y1 - y0)
+        width, height = max(1.0, view.width()), max(1.0, view.height())
+        ux, uy = (x1 - x0) / width, (y1 - y0) / height  # data units per pixel
+        metrics = QFontMetrics(self.font())
+        marks = [QRectF(p.x - 8 * ux, p.y - 8 * uy, 16 * ux, 16 * uy) for p in self.points]
+        placed: list[QRectF] = []
+        for i, p in enumerate(self.points):
+            w, h = (metrics.horizontalAdvance(p.label) + 6) * ux, (metrics.height() + 2) * uy
+            gap_x, gap_y = 9 * ux, 9 * uy
+            # (left, bottom) of the label box for each side, and the TextItem anchor for it
+            sides = [
+                ((p.x + gap_x, p.y - h / 2), (0.0, 0.5)),
+                ((p.x - w / 2, p.y + gap_y), (0.5, 1.0)),
+                ((p.x - w / 2, p.y - gap_y - h), (0.5, 0.0)),
+                ((p.x - gap_x - w, p.y - h / 2), (1.0, 0.5)),
+            ]
+            others = marks[:i] + marks[i + 1:] + placed
+            boxes = [(QRectF(left, bottom, w, h), anchor) for (left, bottom), anchor in sides]
+            box, anchor = next((b for b in boxes if _clear(b[0], view_box, others)), boxes[0])
+            anchor_x = {0.0: box.left(), 0.5: box.center().x(), 1.0: box.right()}[anchor[0]]
+            anchor_y = {0.0: box.top(), 0.5: box.center().y(), 1.0: box.bottom()}[anchor[1]]
+            # TextItem anchors run top-down in pixels; data y runs bottom-up.
+            label = pg.TextItem(p.label, color=self._text, anchor=(anchor[0], 1.0 - anchor[1]))
+            label.setPos(anchor_x, anchor_y)
+            self.addItem(label)
+            self._labels.append(label)
+            placed.append(box)
 
 
 class CompareCharts(QWidget):

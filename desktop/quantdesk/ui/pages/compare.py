@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -34,11 +35,17 @@ from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
 from quantdesk.ui.widgets.compare_setup import CompareSetup
-from quantdesk.ui.widgets.compare_summary import COLUMNS, SummaryModel
+from quantdesk.ui.widgets.compare_summary import (
+    COLUMNS,
+    DETAIL_COLUMNS,
+    STATE_COLUMN,
+    SummaryModel,
+)
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACCURACY_COLUMN = COLUMNS.index("Accuracy")
 CHECK_DELAY_MS = 300  # wait for the user to stop clicking before asking the daemon
+POLL_WAIT_MS = 2000
 
 
 def _ask_pull(parent: QWidget, models: list[str]) -> bool:
@@ -75,8 +82,9 @@ class ComparePage(QWidget):
 
         self.header = PageHeader(
             "Compare",
-            "The same prompt through several quantizations, one after another (fair speeds): "
-            "what each costs in memory and gives up in quality against the reference.", self)
+            "The same prompt or task set through several quantizations, one after another "
+            "(fair speeds): what each costs in memory and gives up in quality against the "
+            "reference.", self)
         self.message = MessageLabel(self)
         self.setup = CompareSetup(self)
         self.setup.setMaximumHeight(190)
@@ -108,11 +116,19 @@ class ComparePage(QWidget):
         self.summary_view.setWordWrap(False)
         header = self.summary_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The variant name takes what is left (elided in the middle, full in its tooltip),
+        # so the ranked table never scrolls sideways beside the charts.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.summary_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.summary_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setToolTip("Right-click to choose the columns")
+        self.hidden_columns: set[int] = set(DETAIL_COLUMNS)  # the user's choice
         self.results_tab = QWidget(self)
         self._results_row = QHBoxLayout(self.results_tab)
         self._results_row.setContentsMargins(0, 4, 0, 0)
-        self._results_row.addWidget(self.summary_view, 5)
+        self._results_row.addWidget(self.summary_view, 9)
         self.history_panel = HistoryPanel(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.results_tab, "Results")
@@ -264,8 +280,16 @@ class ComparePage(QWidget):
         else:
             self.message.show_notice(f"Done: {result.id} is in the history.")
         self.history.refresh()
+        # The runs loaded and unloaded models: the status bar's gauge should say so now.
+        running = self._services.running
         if self._screenshot_mode:
-            self._mark_ready()
+            running.models_changed.connect(self._ready_after_poll)
+            QTimer.singleShot(POLL_WAIT_MS, self._mark_ready)  # bounded, should it not answer
+        running.refresh()
+
+    def _ready_after_poll(self, _models: object) -> None:
+        self._services.running.models_changed.disconnect(self._ready_after_poll)
+        self._mark_ready()
 
     def _on_failed(self, message: str) -> None:
         self._set_running(False)
@@ -286,10 +310,35 @@ class ComparePage(QWidget):
 
     def _refresh_summary(self) -> None:
         reference = self.result.reference if self.result else ""
-        self.summary.set_runs(list(self._runs.values()), reference)
-        # Accuracy exists only for a task set: no empty column for a prompt.
-        self.summary_view.setColumnHidden(
-            ACCURACY_COLUMN, all(r.accuracy is None for r in self._runs.values()))
+        runs = list(self._runs.values())
+        self.summary.set_runs(runs, reference)
+        for column in range(len(COLUMNS)):
+            self.summary_view.setColumnHidden(column, column in self.hidden_columns)
+        # Accuracy exists only for a task set: no empty column for a prompt. Once every run
+        # is done, the rank column says as much as the state column would.
+        if all(r.accuracy is None for r in runs):
+            self.summary_view.setColumnHidden(ACCURACY_COLUMN, True)
+        if runs and all(r.state == "done" for r in runs):
+            self.summary_view.setColumnHidden(STATE_COLUMN, True)
+
+    def _column_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for column, name in enumerate(COLUMNS):
+            if column in (0, 1):  # rank and variant always show
+                continue
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(column not in self.hidden_columns)
+            action.toggled.connect(lambda on, c=column: self.show_column(c, on))
+        menu.popup(self.summary_view.horizontalHeader().mapToGlobal(pos))
+
+    def show_column(self, column: int, shown: bool) -> None:
+        """Show or hide a summary column (the header's context menu)."""
+        if shown:
+            self.hidden_columns.discard(column)
+        else:
+            self.hidden_columns.add(column)
+        self._refresh_summary()
 
     def _show_charts(self) -> None:
         if self.charts is None:
@@ -369,8 +418,10 @@ class ComparePage(QWidget):
             from quantdesk.ui.charts.compare_charts import CompareCharts
 
             self.charts = CompareCharts(self.results_tab)
-            self._results_row.addWidget(self.charts, 6)
-            self.splitter.setSizes([400, 420])
+            self._results_row.addWidget(self.charts, 8)
+            # The panes (answers and ten metrics each) get the larger share; the ranked
+            # table needs a row per variant and the charts stay readable below it.
+            self.splitter.setSizes([460, 360])
             self._show_charts()
             self.history.refresh()
 

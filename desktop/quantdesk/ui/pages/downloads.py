@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,6 +24,9 @@ from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.download_notice import Toast, notify
 from quantdesk.ui.widgets.download_row import DownloadRow
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+
+if TYPE_CHECKING:
+    from quantdesk.ui.pages.downloads_demo import DownloadsDemo
 
 
 class DownloadsPage(QWidget):
@@ -92,13 +97,34 @@ class DownloadsPage(QWidget):
             self._on_added(state.name)
         self._update_empty()
         self._shown_once = False
+        self._is_ready = False
+        self._demo: DownloadsDemo | None = None
 
     def showEvent(self, event: object) -> None:  # noqa: N802
         super().showEvent(event)  # type: ignore[arg-type]
         if not self._shown_once:
-            # The queue is local state: its first showing is its data being shown.
+            # The queue is local state: its first showing is its data being shown (in
+            # screenshot mode, the demo queue says when it shows everything).
             self._shown_once = True
+            if self._demo is None:
+                self.mark_ready()
+
+    def mark_ready(self) -> None:
+        if not self._is_ready:
+            self._is_ready = True
             self.ready.emit()
+
+    def prepare_screenshot(self) -> None:
+        """Screenshot mode: one pull finished, one failed, one downloading slowly."""
+        from quantdesk.ui.pages.downloads_demo import start_demo
+
+        self._demo = start_demo(self)
+
+    def finish_screenshot(self) -> None:
+        """After the capture: stop the demo pull so quitting asks nothing."""
+        if self._demo is not None:
+            self._demo.stop()
+            self._demo = None
 
     def _add_action(self, text: str, keys: QKeySequence, slot: object) -> None:
         action = QAction(text, self)

@@ -1,5 +1,5 @@
-"""Machine: what the probes found (GPUs, unified memory, RAM, CPU), what each probe said, and
-the "what if" override in use."""
+"""Machine: what the probes found (GPUs, unified memory, RAM, CPU), what each probe said, the
+"what if" override in use, and the correction real loads taught about this machine."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quantdesk.core.fit import Calibration
 from quantdesk.core.machine import Machine
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.resources import icon
+from quantdesk.ui.services.predictions import shared_predictions
 from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
@@ -73,8 +75,11 @@ class MachinePage(QWidget):
         self.swap_label = QLabel("—", memory_box)
         self.cpu_label = QLabel("—", memory_box)
         self.vram_label = QLabel("—", memory_box)
+        self.calibration_label = QLabel("No loads observed yet", memory_box)
+        self.calibration_label.setWordWrap(True)
         for text, label in (("GPU memory for models", self.vram_label), ("RAM", self.ram_label),
-                            ("Swap", self.swap_label), ("CPU", self.cpu_label)):
+                            ("Swap", self.swap_label), ("CPU", self.cpu_label),
+                            ("Predicted sizes", self.calibration_label)):
             label.setAccessibleName(text)
             form.addRow(text, label)
 
@@ -101,10 +106,26 @@ class MachinePage(QWidget):
         layout.addLayout(boxes)
         layout.addStretch(1)
 
+        self._predictions = shared_predictions(services)
+        self._predictions.calibration_changed.connect(self.show_calibration)
+        if self._predictions.calibration is not None:
+            self.show_calibration(self._predictions.calibration)
         services.hardware.probed.connect(self.show_machine)
+        services.hardware.probed.connect(self._read_calibration)
         services.hardware.failed.connect(self.message.show_error)
         if services.hardware.machine is not None:
             self.show_machine(services.hardware.machine)
+            self._read_calibration()
+
+    def show_calibration(self, calibration: Calibration) -> None:
+        self.calibration_label.setText(calibration.describe())
+
+    def _read_calibration(self, _machine: object = None) -> None:
+        if self._predictions.learns(self._predictions.machine):
+            self._predictions.read_calibration()
+        else:
+            self.calibration_label.setText("Learnt from loads on a real machine only, not on "
+                                           "this simulated one")
 
     def refresh(self) -> None:
         self.message.clear_message()

@@ -9,16 +9,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from quantdesk.core.fit import Calibration
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.pages.running_model import RunningTableModel
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.predictions import PredictionService
+from quantdesk.ui.services.predictions import shared_predictions
 from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
@@ -36,8 +38,9 @@ class RunningPage(QWidget):
         self._services = services
         self._running = services.running
         self._is_ready = False
-        self._predictions = PredictionService(services, self)
+        self._predictions = shared_predictions(services)
         self._predictions.predicted.connect(self._on_predicted)
+        self._predictions.calibration_changed.connect(self._on_calibration)
 
         self.header = PageHeader(
             "Running",
@@ -91,6 +94,12 @@ class RunningPage(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        # What the recorded (predicted, measured) pairs taught about this machine.
+        self.calibration_label = QLabel(self)
+        self.calibration_label.setAccessibleName("Correction learnt from loads on this machine")
+        self.calibration_label.setWordWrap(True)
+        self.calibration_label.hide()
+        layout.addWidget(self.calibration_label)
 
         # The countdown ticks only while the page is on screen and something is loaded.
         self._tick = QTimer(self)
@@ -197,6 +206,11 @@ class RunningPage(QWidget):
 
     def _on_predicted(self, name: str, total: int) -> None:
         self.model.set_prediction(name, total)
+
+    def _on_calibration(self, calibration: Calibration) -> None:
+        self.calibration_label.setText(f"Predicted sizes on this machine: "
+                                       f"{calibration.describe()}.")
+        self.calibration_label.setVisible(calibration.samples > 0)
 
     def _update_tick(self) -> None:
         if self.isVisible() and self.model.rowCount() > 0:

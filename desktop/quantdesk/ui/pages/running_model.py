@@ -17,6 +17,11 @@ COL_PREDICTED = COLUMNS.index("Predicted")
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def prediction_error(predicted: int, measured: int) -> float | None:
+    """(predicted − measured) / measured: −0.03 when we predicted 3 % too little."""
+    return (predicted - measured) / measured if measured > 0 else None
+
+
 class RunningTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
@@ -90,14 +95,17 @@ class RunningTableModel(QAbstractTableModel):
         if col == COL_COUNTDOWN:
             return countdown(m.expires_in(self._now), forever=m.is_forever(self._now))
         predicted = self._predicted.get(m.name)
-        return human_bytes(predicted) if predicted else "—"
+        if not predicted:
+            return "—"
+        error = prediction_error(predicted, m.size)
+        return human_bytes(predicted) + (f" ({error:+.0%})" if error is not None else "")
 
     def _tooltip(self, m: RunningModel, col: int) -> str | None:
         if col == COL_PREDICTED:
             predicted = self._predicted.get(m.name)
             if not predicted:
                 return "No prediction for this model yet."
-            diff = (predicted - m.size) / m.size if m.size else 0.0
+            diff = prediction_error(predicted, m.size) or 0.0
             return (f"QuantDesk predicted {human_bytes(predicted)}; Ollama measures "
                     f"{human_bytes(m.size)} ({diff:+.0%}).")
         if col == 1:

@@ -7,7 +7,8 @@ under a millisecond per variant). One click on Pull hands a variant to the Downl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -70,6 +71,50 @@ def context_steps(max_context: int) -> list[int]:
 def repositories(models: list[LocalModel]) -> list[str]:
     """Installed model families as the ladder is asked for them ("llama3.1", "user/model")."""
     return sorted({m.name.rsplit(":", 1)[0] for m in models if not m.is_remote})
+
+
+def repository_of(name: str) -> str:
+    return name.rsplit(":", 1)[0]
+
+
+def most_relevant(models: list[LocalModel], loaded: Sequence[str],
+                  recent: Sequence[str]) -> str | None:
+    """The family to open on: a loaded model's, else the most recently used installed one's,
+    else the most recently pulled one's (not the alphabetically first)."""
+    families = repositories(models)
+    for name in (*loaded, *recent):
+        if repository_of(name) in families:
+            return repository_of(name)
+    local = [m for m in models if not m.is_remote]
+    if not local:
+        return None
+    dated = [m for m in local if m.modified_at is not None]
+    newest = max(dated, key=lambda m: m.modified_at) if dated else local[0]  # type: ignore[arg-type,return-value]
+    return repository_of(newest.name)
+
+
+def as_sentence(words: str) -> str:
+    """"near-lossless; a safe choice" -> "Near-lossless; a safe choice." """
+    words = words.strip()
+    if not words:
+        return ""
+    words = words[0].upper() + words[1:]
+    return words if words.endswith((".", "!", "?")) else words + "."
+
+
+def best_sentence(variant: Variant, fit: FitView, num_ctx: int) -> str:
+    """What the best row means, in whole sentences (the label is plain text around HTML)."""
+    tag = html.escape(variant.tag)
+    need = human_bytes(fit.need_bytes)
+    if fit.verdict == "gpu":
+        more = (f", and stays there up to {context_words(fit.max_gpu_ctx)} of context"
+                if fit.max_gpu_ctx > num_ctx else "")
+        what = f"{tag} runs fully on the GPU in {need}{more}."
+    else:
+        what = (f"{tag} puts {fit.gpu_layers} of {fit.total_layers} layers on the GPU "
+                f"({need} in all); the rest runs on the CPU, slower.")
+    level = variant.quant.words if variant.quant else ""
+    return f"{what} {html.escape(as_sentence(level))}".strip()
 
 
 class VariantsPage(QWidget):
@@ -146,7 +191,7 @@ class VariantsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MEMORY, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(MEMORY, 180)
+        header.resizeSection(MEMORY, 140)
         header.setSectionResizeMode(ADVICE, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)  # one line per variant; the tooltip has it all
@@ -305,8 +350,9 @@ class VariantsPage(QWidget):
         fit = row.fit
         assert fit is not None
         self.best_label.setText(
-            f"<b>Best that fits at {context_words(self.context)}:</b> {row.variant.tag} — "
-            f"{fit.short}, {human_bytes(fit.need_bytes)} in memory. {row.advice}")
+            f"<b>Best that fits at {context_words(self.context)}:</b> "
+            + best_sentence(row.variant, fit, self.context))
+        self.best_label.setToolTip(row.advice)
         self.table.scrollTo(self.model.index(best, TAG))
 
     # -- service signals ---------------------------------------------------------------------
@@ -351,9 +397,14 @@ class VariantsPage(QWidget):
             self._mark_ready()  # nothing installed: the empty page is what there is to show
 
     def _show_first(self) -> None:
-        """Opening the page with nothing chosen shows the first installed family."""
-        if not self._asked and self.model_combo.count():
-            self.show_model(self.model_combo.itemText(0))
+        """Opening the page with nothing chosen shows the family that matters now: the loaded
+        model's, else the most recently used or pulled one's."""
+        if self._asked or not self.model_combo.count():
+            return
+        running = self._services.running
+        family = most_relevant(self._services.installed.models,
+                               [m.name for m in running.models], running.recent)
+        self.show_model(family or self.model_combo.itemText(0))
 
     def showEvent(self, event: object) -> None:  # noqa: N802
         super().showEvent(event)  # type: ignore[arg-type]

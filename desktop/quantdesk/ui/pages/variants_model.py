@@ -18,6 +18,9 @@ from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
 COLUMNS = ("Tag", "Quantization", "Bits/weight", "Size", "Status", "Fit", "Memory",
            "Max GPU context", "", "Advice")
+# Headers on two lines where the words are much wider than the values under them, so the
+# Advice column keeps room to be read.
+HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\ncontext"}
 TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, PULL, ADVICE = range(len(COLUMNS))
 FIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's FitView
 VARIANT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Variant
@@ -25,12 +28,23 @@ BEST_ROLE = Qt.ItemDataRole.UserRole + 3  # True on the "best that fits" row
 PULLABLE_ROLE = Qt.ItemDataRole.UserRole + 4  # True when a click on PULL pulls it
 BEST_BACKGROUND = QColor(46, 125, 50, 40)
 
+HEADER_TIPS = {
+    "Max GPU context": "The largest context at which every layer still fits on the GPU",
+    "Advice": "What the level means; hover a cell for how it runs on this machine",
+}
+
 Index = QModelIndex | QPersistentModelIndex
 
 
+def level_words(variant: Variant) -> str:
+    """What the level means in plain words (the Advice cell; the Fit and Max GPU context
+    columns already say how it runs here)."""
+    return variant.quant.words if variant.quant else (variant.quant_label or "unknown level")
+
+
 def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
-    """The level's plain words made concrete for this model on this machine."""
-    words = variant.quant.words if variant.quant else (variant.quant_label or "unknown level")
+    """The level's plain words made concrete for this model on this machine (the tooltip)."""
+    words = level_words(variant)
     if fit is None or fit.verdict == "unknown":
         return words
     ctx = context_words(num_ctx)
@@ -59,8 +73,27 @@ def pick_best(variants: list[Variant], fits: list[FitView | None]) -> int | None
             return max(rows, key=lambda i: (
                 fits[i].gpu_layers if verdict == "partial" else 0,  # type: ignore[union-attr]
                 variants[i].quant.rank if variants[i].quant else 0.0,
+                # Between builds of one level: the one already on disk, then the chat-tuned
+                # one, then the larger file.
+                variants[i].installed,
+                not is_base_model(variants[i]),
                 variants[i].model_bytes or 0))
     return None
+
+
+def is_base_model(variant: Variant) -> bool:
+    """A pre-trained ("text") build rather than the chat-tuned one most people want."""
+    return "text" in variant.tag.lower().split("-")
+
+
+def tidy_order(variants: list[Variant]) -> list[Variant]:
+    """The ladder's order, with each group of same-size, same-level builds listed chat-tuned
+    first (the registry lists them in no fixed order)."""
+    first: dict[tuple[int, str], int] = {}
+    for i, v in enumerate(variants):
+        first.setdefault((v.size_bytes or 0, v.quant.name if v.quant else v.tag), i)
+    return sorted(variants, key=lambda v: (
+        first[(v.size_bytes or 0, v.quant.name if v.quant else v.tag)], is_base_model(v)))
 
 
 def status_text(v: Variant, pulling: str) -> str:
@@ -92,7 +125,7 @@ class VariantLadderModel(QAbstractTableModel):
         self.beginResetModel()
         old = {r.variant.name: r for r in self._rows}
         self._rows = [VariantRow(v, pulling=old[v.name].pulling if v.name in old else "")
-                      for v in variants]
+                      for v in tidy_order(variants)]
         self.best = None
         self.endResetModel()
 
@@ -140,7 +173,9 @@ class VariantLadderModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return HEADER_TEXT.get(COLUMNS[section], COLUMNS[section])
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section])
         return None
 
     def _display(self, row: VariantRow, col: int) -> str:
@@ -160,7 +195,7 @@ class VariantLadderModel(QAbstractTableModel):
         if col == MAX_CTX:
             return context_words(fit.max_gpu_ctx) if fit and fit.max_gpu_ctx else "—"
         if col == ADVICE:
-            return row.advice
+            return level_words(v)
         if col == PULL:
             return self._pull_text(row)
         return ""
@@ -204,6 +239,6 @@ class VariantLadderModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = self._display(row, col)
+            text = row.advice if col == ADVICE and row.advice else self._display(row, col)
             return f"{text}, best that fits" if best and col == TAG else text
         return None

@@ -60,6 +60,22 @@ def accuracy(run: RunResult) -> str:
     return text
 
 
+def accuracy_short(run: RunResult) -> str:
+    """"92% (11/12)" for tight places; the interval goes in a tooltip."""
+    if run.accuracy is None:
+        return "—"
+    if run.correct is not None and run.graded is not None:
+        return f"{run.accuracy:.0%} ({run.correct}/{run.graded})"
+    return f"{run.accuracy:.0%}"
+
+
+def accuracy_interval(run: RunResult) -> str | None:
+    if run.accuracy_low is None or run.accuracy_high is None:
+        return None
+    return (f"95% interval {run.accuracy_low:.0%}–{run.accuracy_high:.0%}: with this few "
+            "tasks the true accuracy may lie anywhere in it")
+
+
 def memory(run: RunResult) -> str:
     if run.size is None:
         return "—"
@@ -91,3 +107,12 @@ def fits_machine(run: RunResult, machine: Machine | None) -> bool:
 def short_name(model: str) -> str:
     """The tag when it names the variant ("8b-instruct-q4_K_M"), for tight places."""
     return model.rsplit("/", 1)[-1].partition(":")[2] or model
+
+
+def point_labels(runs: list[RunResult]) -> dict[str, str]:
+    """Chart labels: the quantization ("Q8_0") when it tells every run apart (variants of one
+    model), else the tag."""
+    quants = [r.quant.upper() for r in runs]
+    if all(quants) and len(set(quants)) == len(quants):
+        return {r.model: q for r, q in zip(runs, quants, strict=True)}
+    return {r.model: short_name(r.model) for r in runs}

@@ -8,7 +8,7 @@ Every label that shows text from the daemon is fixed to plain text for the same 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtGui import QFont, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,12 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("memory", "Ollama size"), ("predicted", "Predicted"), ("divergence", "Diverges"),
     ("agreement", "Agreement"), ("kl", "Approx. KL"), ("accuracy", "Accuracy"),
 )
+
+
+REFERENCE_WORDS = "★ reference"
+REFERENCE_STAR = "★"
+TWO_COLUMN_WIDTH = 420  # below this a pane lists its metrics in one column
+HEAD_SPACING = 4
 
 
 def _plain_label(parent: QWidget, text: str = "") -> QLabel:
@@ -52,14 +59,16 @@ class VariantPane(QFrame):
         self.setMinimumWidth(220)
 
         self.title = _plain_label(self, model)
-        self.title.setWordWrap(True)
+        # One line, elided in the middle when narrow, so every pane's text starts level.
+        self.title.setMinimumWidth(40)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)
         self.title.setToolTip(model)
-        self.ref_label = _plain_label(self, "reference")
+        self.ref_label = _plain_label(self, REFERENCE_WORDS)
         self.ref_label.setObjectName("compareReference")
-        self.ref_label.setToolTip("The other variants are scored against this one")
+        self.ref_label.setToolTip("Reference: the other variants are scored against this one")
         self.state_label = _plain_label(self)
         self.state_label.setAccessibleName(f"State of {model}")
         self.progress = QProgressBar(self)
@@ -80,42 +89,87 @@ class VariantPane(QFrame):
         self.error_label.setStyleSheet(f"color: {fmt.STATE_COLOURS['failed']};")
         self.error_label.hide()
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(1)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(1)
         self.values: dict[str, QLabel] = {}
-        for i, (key, text) in enumerate(METRICS):
+        self._cells: list[tuple[QLabel, QLabel]] = []
+        for key, text in METRICS:
             name = _plain_label(self, text)
             name.setObjectName("compareMetricName")
             value = _plain_label(self, "—")
             value.setAccessibleName(f"{text} of {model}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = value
-            grid.addWidget(name, i // 2, (i % 2) * 2)
-            grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+            self._cells.append((name, value))
+        self.metric_columns = 0
+        self._arrange(2)
 
         head = QHBoxLayout()
+        head.setSpacing(HEAD_SPACING)
         head.addWidget(self.title, 1)
         head.addWidget(self.ref_label)
         head.addWidget(self.state_label)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(head)
         layout.addWidget(self.progress)
         layout.addWidget(self.output, 1)
         layout.addWidget(self.error_label)
-        layout.addLayout(grid)
+        layout.addLayout(self._grid)
         self.set_reference(reference)
         self.set_state("waiting")
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _arrange(self, columns: int) -> None:
+        """Metrics in ``columns`` label/value pairs per row: two when the pane is wide, one
+        when four or more panes share the row (nothing gets cut off)."""
+        if columns == self.metric_columns:
+            return
+        self.metric_columns = columns
+        for name, value in self._cells:
+            self._grid.removeWidget(name)
+            self._grid.removeWidget(value)
+        for col in range(4):
+            self._grid.setColumnStretch(col, 0)
+        for i, (name, value) in enumerate(self._cells):
+            row, pair = divmod(i, columns)
+            self._grid.addWidget(name, row, pair * 2)
+            self._grid.addWidget(value, row, pair * 2 + 1)
+        for pair in range(columns):
+            self._grid.setColumnStretch(pair * 2 + 1, 1)
+
+    def _fit_head(self) -> None:
+        """The title on one line: the reference badge shrinks to a star, then the model name
+        is elided in the middle (its quantization, at the end, stays readable)."""
+        margins = self.layout().contentsMargins()
+        room = (self.width() - margins.left() - margins.right() - 2 * self.frameWidth()
+                - 2 * HEAD_SPACING)
+        room -= self.state_label.sizeHint().width()
+        metrics = self.title.fontMetrics()
+        wanted = metrics.horizontalAdvance(self.model)
+        if self.reference:
+            words = REFERENCE_WORDS
+            if wanted + self.ref_label.fontMetrics().horizontalAdvance(words) > room:
+                words = REFERENCE_STAR
+            self.ref_label.setText(words)
+            room -= self.ref_label.fontMetrics().horizontalAdvance(words)
+        self.title.setText(metrics.elidedText(self.model, Qt.TextElideMode.ElideMiddle,
+                                              max(room, 40)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange(2 if self.width() >= TWO_COLUMN_WIDTH else 1)
+        self._fit_head()
 
     # -- updates -----------------------------------------------------------------------------
 
     def set_reference(self, reference: bool) -> None:
         self.reference = reference
         self.ref_label.setVisible(reference)
+        self._fit_head()
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state = state
@@ -124,6 +178,7 @@ class VariantPane(QFrame):
         self.state_label.setStyleSheet(
             f"color: {colour}; font-weight: 600; border: 1px solid {colour};"
             " border-radius: 4px; padding: 0 4px;")
+        self._fit_head()
         if state != "pulling":
             self.progress.hide()
         if error:

@@ -20,6 +20,13 @@ COLUMNS: tuple[str, ...] = (
     "#", "Variant", "State", "Agreement", "Accuracy", "Gen. tok/s", "Ollama size",
     "Predicted", "Diverges", "Approx. KL", "Bits/weight", "Load", "First token",
 )
+STATE_COLUMN = COLUMNS.index("State")
+# Shown by each variant's pane already; the ranked table starts without them (the header's
+# context menu brings them back) so it fits beside the charts without scrolling sideways.
+DETAIL_COLUMNS: frozenset[int] = frozenset(
+    COLUMNS.index(c) for c in ("Predicted", "Diverges", "Approx. KL", "Bits/weight", "Load",
+                               "First token"))
+REFERENCE_MARK = "★ "
 
 
 def rank_key(run: RunResult, reference: str) -> tuple[int, float, float, int]:
@@ -76,8 +83,15 @@ class SummaryModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and run.error:
-            return run.error
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if run.error:
+                return run.error
+            if index.column() == 1:
+                return run.model + (" — the reference the others are scored against"
+                                    if is_ref else "")
+            if index.column() == 4:
+                return fmt.accuracy_interval(run)
+            return None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() not in (1, 2):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -88,13 +102,13 @@ class SummaryModel(QAbstractTableModel):
             case 0:
                 return str(row + 1) if run.state == "done" else ""
             case 1:
-                return run.model + (" (reference)" if is_ref else "")
+                return (REFERENCE_MARK if is_ref else "") + run.model
             case 2:
                 return fmt.state_word(run.state)
             case 3:
                 return "—" if is_ref else fmt.share(run.agreement)
             case 4:
-                return fmt.accuracy(run)
+                return fmt.accuracy_short(run)
             case 5:
                 return "—" if run.eval_tps is None else f"{run.eval_tps:,.1f}"
             case 6:

@@ -7,10 +7,11 @@ seconds or on a click; it never takes focus, so typing elsewhere is not interrup
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QLabel, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
 
 TOAST_MS = 5000
 MARGIN = 16
+MAX_WIDTH = 420
 
 
 class Toast(QLabel):
@@ -18,7 +19,6 @@ class Toast(QLabel):
         super().__init__(window)
         self.setObjectName("toast")
         self.setWordWrap(True)
-        self.setMaximumWidth(420)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAccessibleName("Notification")
         self.setMargin(10)
@@ -35,7 +35,12 @@ class Toast(QLabel):
             " border-radius: 6px; }"
         )
         self.setText(f"<b>{title}</b><br>{text}")
-        self.adjustSize()
+        # A wrapped label picks a narrow width by itself: use the room up to MAX_WIDTH.
+        metrics = self.fontMetrics()
+        longest = max(metrics.horizontalAdvance(title) * 1.1, metrics.horizontalAdvance(text))
+        width = int(min(MAX_WIDTH, longest + 2 * self.margin() + 8))
+        self.setFixedWidth(width)
+        self.setFixedHeight(self.heightForWidth(width))
         self._place()
         self.show()
         self.raise_()
@@ -44,8 +49,11 @@ class Toast(QLabel):
     def _place(self) -> None:
         parent = self.parentWidget()
         if parent is not None:
+            # Above the status bar, so the daemon state and the GPU gauge stay readable.
+            bar = parent.statusBar() if isinstance(parent, QMainWindow) else None
+            below = bar.height() if bar is not None and bar.isVisible() else 0
             self.move(parent.width() - self.width() - MARGIN,
-                      parent.height() - self.height() - MARGIN)
+                      parent.height() - below - self.height() - MARGIN)
 
     def mousePressEvent(self, event: object) -> None:
         self.hide()

@@ -126,6 +126,9 @@ class DownloadRow(QFrame):
         # Unknown size (nothing reported yet): a busy bar says "working" honestly.
         busy = state.phase == "pulling" and state.total == 0 and state.expected_bytes == 0
         self.bar.setRange(0, 0 if busy else BAR_STEPS)
+        # A pull that failed before a byte arrived has no progress to show: its reason is
+        # the row's content.
+        self.bar.setVisible(not (state.phase == "failed" and state.completed == 0))
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
         self.layers.setText(layers_text(state.layers))

@@ -174,4 +174,4 @@ class PullButtonDelegate(QStyledItemDelegate):
         return False
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
-        return QSize(90, option.fontMetrics.height() + 12)
+        return QSize(76, option.fontMetrics.height() + 12)
