@@ -46,7 +46,10 @@ def divergence(run: RunResult, is_reference: bool) -> str:
     if run.first_divergence is None:
         return "never" if run.agreement_basis else "—"
     unit = "token" if run.agreement_basis == "logprobs" else "word"
-    return f"at {unit} {run.first_divergence}"
+    # A task set scores one answer per task and keeps the earliest split of any of them;
+    # "at token 0" beside 95 % agreement would read as a contradiction without the word.
+    where = "earliest at" if run.accuracy is not None else "at"
+    return f"{where} {unit} {run.first_divergence}"
 
 
 def accuracy(run: RunResult) -> str:
