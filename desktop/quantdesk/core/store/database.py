@@ -18,6 +18,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,27 +143,59 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Bring the schema to ``target``; returns the version found before."""
-    found = schema_version(conn)
-    if found > SCHEMA_VERSION:
-        raise StoreError(
-            f"The history file was written by a newer QuantDesk (schema {found}, this one "
-            f"knows {SCHEMA_VERSION}). Update QuantDesk, or move the file away to start afresh.")
-    for version in range(found, target):
-        # executescript commits first, so each step runs in an explicit transaction of its own.
+def _use_wal(conn: sqlite3.Connection, wait_s: float = 10.0) -> None:
+    """Switch to WAL. The switch takes the file's lock without honouring the busy timeout,
+    so a second connection opening the file at the same moment is retried, not failed."""
+    deadline = time.monotonic() + wait_s
+    while True:
         try:
-            conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                + MIGRATIONS[version]
-                + "\nCREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
-                + "\nDELETE FROM schema_version;"
-                + f"\nINSERT INTO schema_version (version) VALUES ({version + 1});"
-                + "\nCOMMIT;")
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _statements(script: str) -> list[str]:
+    """Split one of our migration scripts into statements (they hold no triggers, so a
+    statement ends at the first ``;`` that completes it)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to ``target``; returns the version found before.
+
+    The version is read inside the write transaction: two processes (or two threads of the
+    app) opening a new file together would otherwise both see version 0 and the second would
+    fail on tables the first had just made. Every step commits together, or none does.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = schema_version(conn)
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"The history file was written by a newer QuantDesk (schema {found}, this "
+                f"one knows {SCHEMA_VERSION}). Update QuantDesk, or move the file away to "
+                "start afresh.")
+        for version in range(found, target):
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     return found
 
 
@@ -178,7 +211,7 @@ class Database:
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None, timeout=10.0)
             self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self._conn)
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             migrate(self._conn, migrate_to)
