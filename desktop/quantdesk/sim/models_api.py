@@ -116,7 +116,7 @@ def _modelfile(m: InstalledModel) -> str:
         "# To build a new Modelfile based on this, replace FROM with:",
         f"# FROM {m.name}",
         "",
-        f"FROM /root/.ollama/models/blobs/{weights}",
+        f"FROM /usr/share/ollama/.ollama/models/blobs/{weights}",
         f'TEMPLATE """{v.template}"""',
     ]
     for key, value in v.params.items():
