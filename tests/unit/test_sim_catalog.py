@@ -11,6 +11,8 @@ from quantdesk.core.quant import parse_quant
 from quantdesk.sim.catalog import MODEL_MEDIA_TYPE, catalog
 from quantdesk.sim.names import parse_name
 
+# Written out, not imported from sim.build_catalog: the expected ladder must not follow the
+# builder if a level is dropped there.
 LADDER = (
     "q2_K",
     "q3_K_S",

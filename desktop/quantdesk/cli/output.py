@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from quantdesk.core import units
+
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
@@ -25,15 +27,8 @@ def print_table(
 
 
 def human_bytes(n: int | float | None) -> str:
-    """Decimal units, as ``ollama list`` prints them (4.9 GB)."""
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
+    """Decimal units, as ``ollama list`` prints them (4.9 GB); "-" when unknown."""
+    return units.human_bytes(n, missing="-")
 
 
 def err(message: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.paths import config_dir
 
 CONFIG_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -116,21 +116,6 @@ def parse_hardware_override(text: str) -> HardwareOverride | None:
 def field_docs() -> dict[str, str]:
     """Setting name -> its one-line description, in schema order."""
     return {f.name: f.metadata.get("doc", "") for f in fields(Settings)}
-
-
-def config_dir() -> Path:
-    override = os.environ.get("QUANTDESK_CONFIG_DIR")
-    if override:
-        return Path(override)
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    if xdg:
-        return Path(xdg) / "quantdesk"
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA")
-        return Path(base) / "QuantDesk" if base else Path.home() / "AppData/Roaming/QuantDesk"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "QuantDesk"
-    return Path.home() / ".config" / "quantdesk"
 
 
 def config_path() -> Path:

@@ -56,6 +56,17 @@ GEMMA_TEMPLATE = (
 )
 RAW_TEMPLATE = "{{ .Prompt }}"
 
+# A chat format's prompt template and the stop words its Modelfile sets, shared by every
+# family below that speaks it.
+LLAMA3_CHAT: dict[str, Any] = {
+    "template": LLAMA3_TEMPLATE,
+    "params": {"stop": ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]},
+}
+CHATML_CHAT: dict[str, Any] = {
+    "template": CHATML_TEMPLATE,
+    "params": {"stop": ["<|im_start|>", "<|im_end|>"]},
+}
+
 LICENSES = {
     "llama3.1": "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: "
     "July 23, 2024\n(abbreviated by the QuantDesk simulator; the full text is at "
@@ -176,9 +187,8 @@ FAMILIES: list[dict[str, Any]] = [
         "kinds": {"instruct": "8b-instruct-{q}", "text": "8b-text-{q}"},
         "aliases": {"latest": "8b-instruct-q4_K_M", "8b": "8b-instruct-q4_K_M"},
         "license": "llama3.1",
-        "template": LLAMA3_TEMPLATE,
+        **LLAMA3_CHAT,
         "capabilities": ["completion", "tools"],
-        "params": {"stop": ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]},
         "registry": ("llama3.1:8b", {"8b-instruct-{q}": "8b-instruct-{q}"}),
     },
     {
@@ -189,9 +199,8 @@ FAMILIES: list[dict[str, Any]] = [
         "kinds": {"instruct": "3b-instruct-{q}", "text": "3b-text-{q}"},
         "aliases": {"latest": "3b-instruct-q4_K_M", "3b": "3b-instruct-q4_K_M"},
         "license": "llama3.2",
-        "template": LLAMA3_TEMPLATE,
+        **LLAMA3_CHAT,
         "capabilities": ["completion", "tools"],
-        "params": {"stop": ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]},
         "registry": (
             "llama3.2",
             {"3b-instruct-q4_K_M": "3b / latest (q4_K_M)", "3b-instruct-q8_0": "3b-instruct-q8_0"},
@@ -206,9 +215,8 @@ FAMILIES: list[dict[str, Any]] = [
         # llama3.2:1b's default build is Q8_0 (1.3 GB = 1.24B params x 8.5 bits).
         "aliases": {"1b": "1b-instruct-q8_0"},
         "license": "llama3.2",
-        "template": LLAMA3_TEMPLATE,
+        **LLAMA3_CHAT,
         "capabilities": ["completion", "tools"],
-        "params": {"stop": ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]},
         "registry": ("llama3.2", {"1b-instruct-q8_0": "1b"}),
     },
     {
@@ -219,9 +227,8 @@ FAMILIES: list[dict[str, Any]] = [
         "kinds": {"instruct": "7b-instruct-{q}"},
         "aliases": {"latest": "7b-instruct-q4_K_M", "7b": "7b-instruct-q4_K_M"},
         "license": "apache",
-        "template": CHATML_TEMPLATE,
+        **CHATML_CHAT,
         "capabilities": ["completion", "tools"],
-        "params": {"stop": ["<|im_start|>", "<|im_end|>"]},
         "registry": (
             "qwen2.5",
             {
@@ -239,9 +246,8 @@ FAMILIES: list[dict[str, Any]] = [
         "kinds": {"instruct": "0.5b-instruct-{q}"},
         "aliases": {"0.5b": "0.5b-instruct-q4_K_M"},
         "license": "apache",
-        "template": CHATML_TEMPLATE,
+        **CHATML_CHAT,
         "capabilities": ["completion", "tools"],
-        "params": {"stop": ["<|im_start|>", "<|im_end|>"]},
         "registry": ("qwen2.5", {"0.5b-instruct-q4_K_M": "0.5b (q4_K_M)"}),
     },
     {

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from quantdesk.core import units
+
 
 def human_bytes(n: int | float | None) -> str:
-    """Decimal units, as ``ollama list`` prints them (4.9 GB)."""
-    if n is None:
-        return "—"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover - loop always returns
+    """Decimal units, as ``ollama list`` prints them (4.9 GB); "—" when unknown."""
+    return units.human_bytes(n, missing="—")
 
 
 def countdown(left: timedelta | None, *, forever: bool = False) -> str:
@@ -26,9 +21,7 @@ def countdown(left: timedelta | None, *, forever: bool = False) -> str:
     seconds = int(left.total_seconds())
     if seconds <= 0:
         return "Stopping…"
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return units.duration_text(seconds, units.CLOCK)
 
 
 def percent(part: float, whole: float) -> str:

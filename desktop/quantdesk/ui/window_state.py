@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from quantdesk.core.config import config_dir
+from quantdesk.core.paths import config_dir
 
 
 def window_settings() -> QSettings:

@@ -14,6 +14,7 @@ from quantdesk.cli.output import print_json, print_table
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.hardware import machine_override, machine_to_json, parse_size, probe_machine
 from quantdesk.core.machine import Machine
+from quantdesk.core.units import gib
 
 NAME = "hw"
 HELP = "show the GPUs, memory and CPU detected here (or a what-if machine)"
@@ -47,10 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(_hw_parser=parser)
 
 
-def _gib(n: int) -> str:
-    return f"{n / (1 << 30):.1f} GiB"
-
-
 def _print_people(m: Machine) -> None:
     out = sys.stdout
     if m.override:
@@ -62,8 +59,8 @@ def _print_people(m: Machine) -> None:
                 g.vendor,
                 g.index,
                 g.name,
-                _gib(g.total_bytes),
-                _gib(g.free_bytes),
+                gib(g.total_bytes),
+                gib(g.free_bytes),
                 "yes" if g.usable else "no",
                 g.note,
             )
@@ -74,8 +71,8 @@ def _print_people(m: Machine) -> None:
         out.write("  none: models run on the CPU\n")
     out.write("\nMemory and CPU\n")
     ram, cpu = m.ram, m.cpu
-    out.write(f"  RAM   {_gib(ram.total_bytes)} total, {_gib(ram.available_bytes)} available\n")
-    out.write(f"  Swap  {_gib(ram.swap_total_bytes)} total, {_gib(ram.swap_free_bytes)} free\n")
+    out.write(f"  RAM   {gib(ram.total_bytes)} total, {gib(ram.available_bytes)} available\n")
+    out.write(f"  Swap  {gib(ram.swap_total_bytes)} total, {gib(ram.swap_free_bytes)} free\n")
     out.write(f"  CPU   {cpu.model}, {cpu.cores} cores, {cpu.threads} threads\n")
     out.write("\nProbes\n")
     print_table(("PROBE", "RESULT"), list(m.probes.items()))

@@ -14,6 +14,7 @@ import time
 from typing import TextIO
 
 from quantdesk.cli.output import err, human_bytes
+from quantdesk.core import units
 from quantdesk.core.ollama import OllamaClient, PullProgress
 
 NAME = "pull"
@@ -33,12 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "--"
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
+    return units.duration_text(int(seconds), units.COMPACT)
 
 
 def progress_line(p: PullProgress) -> str:

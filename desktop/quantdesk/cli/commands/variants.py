@@ -46,6 +46,8 @@ from quantdesk.core.registry.tags import size_token
 NAME = "variants"
 HELP = "list a model's quantization variants with exact sizes, status and fit on this machine"
 
+# The command's JSON rows have never carried these two of Variant.to_json's keys.
+_NOT_IN_ROW_JSON = ("confirmed", "architecture")
 _BADGES = {"gpu": "GPU", "partial": "partial", "cpu": "CPU only", "no": "won't fit"}
 
 
@@ -58,20 +60,11 @@ class Row:
     calibrated_bytes: int | None = None  # the total with this machine's learnt correction
 
     def to_json(self) -> dict[str, Any]:
-        v, f = self.variant, self.fit
+        f = self.fit
+        variant = {k: value for k, value in self.variant.to_json().items()
+                   if k not in _NOT_IN_ROW_JSON}
         return {
-            "name": v.name,
-            "tag": v.tag,
-            "quant": v.quant.name if v.quant else (v.quant_label or None),
-            "bits_per_weight": v.bits_per_weight,
-            "size_bytes": v.size_bytes,
-            "model_bytes": v.model_bytes,
-            "digest": v.digest,
-            "aliases": list(v.aliases),
-            "installed": v.installed,
-            "update_available": v.update_available,
-            "remote_only": v.remote_only,
-            "pullable": v.pullable,
+            **variant,
             "best": self.best,
             "fit": None if f is None else {
                 "verdict": f.verdict,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from quantdesk.core.hardware._common import GiB, ProbeUnavailable, gib
+from quantdesk.core.hardware._common import ProbeUnavailable
 from quantdesk.core.machine import Gpu
+from quantdesk.core.units import GiB, gib
 
 AMD_VENDOR = 0x1002
 IGPU_LIMIT = 1 * GiB

@@ -11,8 +11,9 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 
-from quantdesk.core.hardware._common import GiB, MiB, ProbeUnavailable, gib
+from quantdesk.core.hardware._common import ProbeUnavailable
 from quantdesk.core.machine import Gpu
+from quantdesk.core.units import GiB, MiB, gib
 
 SysctlRunner = Callable[[str], str]
 

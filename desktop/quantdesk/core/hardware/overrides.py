@@ -11,9 +11,9 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.hardware._common import gib
 from quantdesk.core.hardware.apple import metal_share, share_note
 from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
+from quantdesk.core.units import gib
 
 _PREFIXES = "KMGTP"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)

@@ -5,7 +5,9 @@ cache=PageCache(), installed=local_digests(tags))`` for the ladder of ``name``; 
 ``Variant`` has exact sizes and digest from its manifest and its installed/update status.
 """
 
-from quantdesk.core.registry.cache import NoCache, PageCache, default_cache_dir
+# default_cache_dir: the name this package has always exported for the page-cache folder.
+from quantdesk.core.paths import cache_dir as default_cache_dir
+from quantdesk.core.registry.cache import NoCache, PageCache
 from quantdesk.core.registry.discovery import Discovery, discover, new_http_client
 from quantdesk.core.registry.endpoints import Endpoints
 from quantdesk.core.registry.errors import (

@@ -10,26 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from quantdesk.core.paths import cache_dir
+
 DEFAULT_TTL_S = 3600.0
-
-
-def default_cache_dir() -> Path:
-    """The per-user cache folder (XDG on Linux, Caches on macOS, LOCALAPPDATA on Windows)."""
-    if override := os.environ.get("QUANTDESK_CACHE_DIR"):
-        return Path(override)
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "quantdesk" / "registry"
 
 
 class PageCache:
@@ -40,7 +28,7 @@ class PageCache:
         ttl_s: float = DEFAULT_TTL_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.directory = Path(directory) if directory is not None else cache_dir()
         self.ttl_s = ttl_s
         self._clock = clock
 

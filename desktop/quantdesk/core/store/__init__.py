@@ -10,13 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-from quantdesk.core.store.database import (
-    SCHEMA_VERSION,
-    Database,
-    StoreError,
-    data_dir,
-    default_path,
-)
+from quantdesk.core.paths import data_dir
+from quantdesk.core.store.database import SCHEMA_VERSION, Database, StoreError, default_path
 from quantdesk.core.store.history import ComparisonStore, ComparisonSummary, NotInHistory
 from quantdesk.core.store.loads import LoadStore, ObservedLoad, PullRecord
 

@@ -14,15 +14,14 @@ consistent older version that the next open continues from.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.paths import data_dir
 
 DB_FILE = "history.sqlite3"
 
@@ -111,23 +110,6 @@ CREATE INDEX loads_by_machine ON observed_loads(machine_key, model);
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def data_dir() -> Path:
-    """``$QUANTDESK_DATA_DIR``, else ``$XDG_DATA_HOME/quantdesk``, else the platform's
-    per-user data folder."""
-    override = os.environ.get("QUANTDESK_DATA_DIR")
-    if override:
-        return Path(override)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg) / "quantdesk"
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "QuantDesk" if base else Path.home() / "AppData/Local/QuantDesk"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "QuantDesk"
-    return Path.home() / ".local" / "share" / "quantdesk"
 
 
 def default_path() -> Path:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from quantdesk.ui.services.compare import CompareService, Runner, RunRequest
 from quantdesk.ui.services.compare_history import CompareHistory
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
 from quantdesk.ui.widgets.compare_setup import CompareSetup
@@ -146,10 +147,10 @@ class ComparePage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.splitter, 1)
 
-        self._add_action("Run comparison", QKeySequence("Ctrl+Return"), self.run_comparison)
-        self._add_action("Stop comparison", QKeySequence("Escape"), self.stop)
-        self._add_action("Show or hide the setup", QKeySequence("Ctrl+E"),
-                         self.setup_button.toggle)
+        add_shortcut(self, "Run comparison", QKeySequence("Ctrl+Return"), self.run_comparison)
+        add_shortcut(self, "Stop comparison", QKeySequence("Escape"), self.stop)
+        add_shortcut(self, "Show or hide the setup", QKeySequence("Ctrl+E"),
+                     self.setup_button.toggle)
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
@@ -159,13 +160,6 @@ class ComparePage(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-
-    def _add_action(self, text: str, keys: QKeySequence, slot: Callable[[], object]) -> None:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
 
     def _connect(self) -> None:
         s = self.service

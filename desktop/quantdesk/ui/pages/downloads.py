@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,6 +21,7 @@ from quantdesk.core.ollama import is_valid_model_name
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.pulls import PullState, shared_pulls
 from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.download_notice import Toast, notify
 from quantdesk.ui.widgets.download_row import DownloadRow
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
@@ -59,10 +60,10 @@ class DownloadsPage(QWidget):
         self.clear_button = QPushButton("Clear finished", self)
         self.clear_button.setAccessibleName("Clear finished downloads from the list")
         self.clear_button.clicked.connect(self.clear_finished)
-        self._add_action("Cancel all downloads", QKeySequence("Ctrl+Shift+X"),
-                         self.pulls.cancel_all)
-        self._add_action("Clear finished downloads", QKeySequence("Ctrl+Shift+L"),
-                         self.clear_finished)
+        add_shortcut(self, "Cancel all downloads", QKeySequence("Ctrl+Shift+X"),
+                     self.pulls.cancel_all)
+        add_shortcut(self, "Clear finished downloads", QKeySequence("Ctrl+Shift+L"),
+                     self.clear_finished)
 
         self.empty = QLabel(
             "Nothing is downloading. Pick a variant on the Variants page, or type a model "
@@ -125,13 +126,6 @@ class DownloadsPage(QWidget):
         if self._demo is not None:
             self._demo.stop()
             self._demo = None
-
-    def _add_action(self, text: str, keys: QKeySequence, slot: object) -> None:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
 
     def refresh(self) -> None:
         for state in self.pulls.states():

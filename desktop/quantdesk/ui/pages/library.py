@@ -7,10 +7,8 @@ fast), from each model's ``/api/show`` shape, the machine and the chosen context
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,10 +32,10 @@ from quantdesk.ui.pages.library_model import (
     LibraryFilterProxy,
     LibraryTableModel,
 )
-from quantdesk.ui.resources import icon
 from quantdesk.ui.services.library import LibraryService
 from quantdesk.ui.services.registry import Services
 from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.fit_badge import context_words
 from quantdesk.ui.widgets.library_copy import CopyDialog
 from quantdesk.ui.widgets.library_details import DetailsDialog
@@ -117,14 +114,18 @@ class LibraryPage(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Model count")
 
-        self.load_button = self._button("Load", "play", "Load the selected model into memory")
-        self.unload_button = self._button("Unload", "unload", "Unload the selected model")
-        self.copy_button = self._button("Copy…", "library", "Copy the selected model to a new "
-                                        "name")
-        self.delete_button = self._button("Delete…", "warning", "Delete the selected model")
-        self.details_button = self._button("Details", "search", "Show the selected model's "
-                                           "details")
-        self.refresh_button = self._button("Refresh", "refresh", "Reload the installed models")
+        self.load_button = labelled_button(self, "Load", "play",
+                                           "Load the selected model into memory")
+        self.unload_button = labelled_button(self, "Unload", "unload",
+                                             "Unload the selected model")
+        self.copy_button = labelled_button(self, "Copy…", "library",
+                                           "Copy the selected model to a new name")
+        self.delete_button = labelled_button(self, "Delete…", "warning",
+                                             "Delete the selected model")
+        self.details_button = labelled_button(self, "Details", "search",
+                                              "Show the selected model's details")
+        self.refresh_button = labelled_button(self, "Refresh", "refresh",
+                                              "Reload the installed models")
         for button, slot, keys in (
             (self.load_button, self.load_selected, QKeySequence("Ctrl+L")),
             (self.unload_button, self.unload_selected, QKeySequence("Ctrl+U")),
@@ -135,9 +136,9 @@ class LibraryPage(QWidget):
             (self.refresh_button, self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh)),
         ):
             button.clicked.connect(slot)
-            self._add_action(button.accessibleName(), keys, slot)
-        self._add_action("Filter models", QKeySequence(QKeySequence.StandardKey.Find),
-                         self._focus_filter)
+            add_shortcut(self, button.accessibleName(), keys, slot)
+        add_shortcut(self, "Filter models", QKeySequence(QKeySequence.StandardKey.Find),
+                     self._focus_filter)
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
@@ -182,19 +183,6 @@ class LibraryPage(QWidget):
         self._update_buttons()
 
     # -- small builders ----------------------------------------------------------------------
-
-    def _button(self, text: str, icon_name: str, accessible: str) -> QPushButton:
-        b = QPushButton(icon(icon_name), text, self)
-        b.setAccessibleName(accessible)
-        b.setToolTip(accessible)
-        return b
-
-    def _add_action(self, text: str, keys: QKeySequence, slot: Callable[[], object]) -> None:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
 
     def _select_context(self, ctx: int) -> None:
         i = self.context_combo.findData(ctx)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.fit import Calibration
 from quantdesk.core.machine import Machine
+from quantdesk.core.units import gib
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.predictions import shared_predictions
@@ -37,7 +38,7 @@ PROBE_LABELS = {
 
 
 def _gib(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB ({human_bytes(n)})"
+    return f"{gib(n)} ({human_bytes(n)})"
 
 
 class MachinePage(QWidget):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -19,9 +18,9 @@ from PySide6.QtWidgets import (
 from quantdesk.core.fit import Calibration
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.pages.running_model import RunningTableModel
-from quantdesk.ui.resources import icon
 from quantdesk.ui.services.predictions import shared_predictions
 from quantdesk.ui.services.registry import Services
+from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACTION_WORDS = {"unload": "Unloading", "load": "Loading", "switch": "Switching to"}
@@ -61,25 +60,26 @@ class RunningPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
 
-        self.unload_button = self._button("Unload", "unload", "Unload the selected model")
-        self.unload_all_button = self._button("Unload all", "unload", "Unload every model")
-        self.refresh_button = self._button("Refresh", "refresh", "Refresh the loaded models")
+        self.unload_button = labelled_button(self, "Unload", "unload", "Unload the selected model")
+        self.unload_all_button = labelled_button(self, "Unload all", "unload", "Unload every model")
+        self.refresh_button = labelled_button(self, "Refresh", "refresh",
+                                              "Refresh the loaded models")
         self.switch_combo = QComboBox(self)
         self.switch_combo.setAccessibleName("Model to switch to")
         self.switch_combo.view().setAccessibleName("Installed models")
         self.switch_combo.setMinimumContentsLength(28)
         self.switch_combo.setPlaceholderText("Pick an installed model")
-        self.switch_button = self._button("Switch to", "switch",
-                                          "Unload the others and load this model")
+        self.switch_button = labelled_button(self, "Switch to", "switch",
+                                             "Unload the others and load this model")
         self.unload_button.clicked.connect(self.unload_selected)
         self.unload_all_button.clicked.connect(self._running.unload_all)
         self.refresh_button.clicked.connect(self.refresh)
         self.switch_button.clicked.connect(self.switch_to_chosen)
 
-        self._add_action("Unload selected", QKeySequence.StandardKey.Delete, self.unload_selected)
-        self._add_action("Unload all", QKeySequence("Ctrl+Shift+U"), self._running.unload_all)
-        self._add_action("Switch to chosen model", QKeySequence("Ctrl+Return"),
-                         self.switch_to_chosen)
+        add_shortcut(self, "Unload selected", QKeySequence.StandardKey.Delete, self.unload_selected)
+        add_shortcut(self, "Unload all", QKeySequence("Ctrl+Shift+U"), self._running.unload_all)
+        add_shortcut(self, "Switch to chosen model", QKeySequence("Ctrl+Return"),
+                     self.switch_to_chosen)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.unload_button)
@@ -114,20 +114,6 @@ class RunningPage(QWidget):
         services.installed.changed.connect(self._on_installed)
         self._on_models(self._running.models)
         self._on_installed(services.installed.models)
-
-    def _button(self, text: str, icon_name: str, accessible: str) -> QPushButton:
-        b = QPushButton(icon(icon_name), text, self)
-        b.setAccessibleName(accessible)
-        b.setToolTip(accessible)
-        return b
-
-    def _add_action(self, text: str, keys: QKeySequence | QKeySequence.StandardKey,
-                    slot: object) -> None:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
 
     # -- actions -----------------------------------------------------------------------------
 

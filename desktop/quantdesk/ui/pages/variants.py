@@ -8,10 +8,10 @@ under a millisecond per variant). One click on Pull hands a variant to the Downl
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +46,7 @@ from quantdesk.ui.services.pulls import PullState, shared_pulls
 from quantdesk.ui.services.registry import Services
 from quantdesk.ui.services.variants import Ladder, VariantsService
 from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.variant_delegates import (
@@ -201,15 +202,15 @@ class VariantsPage(QWidget):
         self.legend.setWordWrap(True)
         self.legend.setObjectName("pageHint")
 
-        self._add_action("Pull the selected variant", QKeySequence("Ctrl+P"),
-                         self.pull_selected)
-        self._add_action("Larger context", QKeySequence("Ctrl+]"),
-                         lambda: self.context_slider.setValue(self.context_slider.value() + 1))
-        self._add_action("Smaller context", QKeySequence("Ctrl+["),
-                         lambda: self.context_slider.setValue(self.context_slider.value() - 1))
-        self._add_action("Choose a model", QKeySequence("Ctrl+M"), self._focus_combo)
-        self._add_action("Show the ladder again", QKeySequence(QKeySequence.StandardKey.Refresh),
-                         self.refresh)
+        add_shortcut(self, "Pull the selected variant", QKeySequence("Ctrl+P"),
+                     self.pull_selected)
+        add_shortcut(self, "Larger context", QKeySequence("Ctrl+]"),
+                     lambda: self.context_slider.setValue(self.context_slider.value() + 1))
+        add_shortcut(self, "Smaller context", QKeySequence("Ctrl+["),
+                     lambda: self.context_slider.setValue(self.context_slider.value() - 1))
+        add_shortcut(self, "Choose a model", QKeySequence("Ctrl+M"), self._focus_combo)
+        add_shortcut(self, "Show the ladder again", QKeySequence(QKeySequence.StandardKey.Refresh),
+                     self.refresh)
 
         top = QHBoxLayout()
         top.addWidget(self.model_combo, 1)
@@ -237,13 +238,6 @@ class VariantsPage(QWidget):
         self._on_installed(services.installed.models)
 
     # -- small builders ----------------------------------------------------------------------
-
-    def _add_action(self, text: str, keys: QKeySequence, slot: Callable[[], object]) -> None:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
 
     def _focus_combo(self) -> None:
         self.model_combo.setFocus()

@@ -8,13 +8,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from quantdesk.core import units
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.services.pulls import LayerState, PullState
+from quantdesk.ui.widgets.actions import labelled_button
 
 PHASE_WORDS = {
     "queued": "Waiting in the queue",
@@ -29,12 +30,7 @@ BAR_STEPS = 1000
 def eta_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
-    s = round(seconds)
-    if s >= 3600:
-        return f"{s // 3600} h {s % 3600 // 60:02d} min left"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s left"
-    return f"{s} s left"
+    return units.duration_text(round(seconds), units.WORDS) + " left"
 
 
 def figures_text(state: PullState) -> str:
@@ -90,9 +86,12 @@ class DownloadRow(QFrame):
         self.error.setStyleSheet("color: #c62828;")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setAccessibleName(f"Error of {state.name}")
-        self.cancel_button = self._button("Cancel", f"Cancel the download of {state.name}")
-        self.retry_button = self._button("Retry", f"Retry (resume) the download of {state.name}")
-        self.remove_button = self._button("Clear", f"Clear {state.name} from the list")
+        self.cancel_button = labelled_button(self, "Cancel", None,
+                                             f"Cancel the download of {state.name}")
+        self.retry_button = labelled_button(self, "Retry", None,
+                                            f"Retry (resume) the download of {state.name}")
+        self.remove_button = labelled_button(self, "Clear", None,
+                                             f"Clear {state.name} from the list")
         self.cancel_button.clicked.connect(lambda: self.cancel_clicked.emit(self.name))
         self.retry_button.clicked.connect(lambda: self.retry_clicked.emit(self.name))
         self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(self.name))
@@ -109,12 +108,6 @@ class DownloadRow(QFrame):
         layout.addWidget(self.layers)
         layout.addWidget(self.error)
         self.set_state(state)
-
-    def _button(self, text: str, accessible: str) -> QPushButton:
-        b = QPushButton(text, self)
-        b.setAccessibleName(accessible)
-        b.setToolTip(accessible)
-        return b
 
     def set_state(self, state: PullState) -> None:
         self.state = state
