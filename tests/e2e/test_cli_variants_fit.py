@@ -49,8 +49,11 @@ def test_variants_json_rows_with_status_and_fit(sim_factory, capsys):
     assert by_tag["8b-instruct-q2_K"]["fit"]["verdict"] == "gpu"
     best = [r for r in rows if r["best"]]
     assert len(best) == 1 and best[0]["fit"]["verdict"] == "gpu"
-    bigger = [r for r in rows if r["model_bytes"] > best[0]["model_bytes"]]
-    assert all(r["fit"]["verdict"] != "gpu" for r in bigger)
+    # No more precise level runs fully on the GPU; within the best level the chat-tuned build
+    # is preferred over the base one.
+    finer = [r for r in rows if r["bits_per_weight"] > best[0]["bits_per_weight"]]
+    assert all(r["fit"]["verdict"] != "gpu" for r in finer)
+    assert "-text-" not in best[0]["tag"]
 
 
 def test_variants_table_marks_best_and_status(sim_factory, capsys):

@@ -40,6 +40,7 @@ from quantdesk.core.registry import (
     discover,
     new_http_client,
 )
+from quantdesk.core.registry.best import Placement, pick_best
 from quantdesk.core.registry.model_shape import model_shape
 from quantdesk.core.registry.tags import size_token
 
@@ -119,13 +120,11 @@ async def _rows(found: Discovery, view: DaemonView, machine: Machine,
 
 
 def _mark_best(rows: list[Row]) -> None:
-    for verdict in ("gpu", "partial"):
-        fitting = [r for r in rows if r.fit and r.fit.verdict == verdict and r.variant.pullable]
-        if fitting:
-            best = max(fitting, key=lambda r: (r.variant.quant.rank if r.variant.quant else 0,
-                                               r.variant.model_bytes or 0))
-            best.best = True
-            return
+    fits = [None if r.fit is None else Placement(r.fit.verdict, r.fit.placement.gpu_layers)
+            for r in rows]
+    index = pick_best([r.variant for r in rows], fits)
+    if index is not None:
+        rows[index].best = True
 
 
 async def _variants(

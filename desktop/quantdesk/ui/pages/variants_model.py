@@ -12,7 +12,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from quantdesk.core.registry import Variant
+from quantdesk.core.registry import Variant, best
+from quantdesk.core.registry.best import is_base_model
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
@@ -64,26 +65,9 @@ def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
 
 
 def pick_best(variants: list[Variant], fits: list[FitView | None]) -> int | None:
-    """The most precise pullable variant fully on the GPU, else the one with most layers
-    there; None when nothing runs on the GPU at all."""
-    for verdict in ("gpu", "partial"):
-        rows = [i for i, (v, f) in enumerate(zip(variants, fits, strict=True))
-                if f is not None and f.verdict == verdict and v.pullable]
-        if rows:
-            return max(rows, key=lambda i: (
-                fits[i].gpu_layers if verdict == "partial" else 0,  # type: ignore[union-attr]
-                variants[i].quant.rank if variants[i].quant else 0.0,
-                # Between builds of one level: the one already on disk, then the chat-tuned
-                # one, then the larger file.
-                variants[i].installed,
-                not is_base_model(variants[i]),
-                variants[i].model_bytes or 0))
-    return None
-
-
-def is_base_model(variant: Variant) -> bool:
-    """A pre-trained ("text") build rather than the chat-tuned one most people want."""
-    return "text" in variant.tag.lower().split("-")
+    """The ladder's recommended row (core.registry.best decides, as on the command line)."""
+    return best.pick_best(
+        variants, [None if f is None else best.Placement(f.verdict, f.gpu_layers) for f in fits])
 
 
 def tidy_order(variants: list[Variant]) -> list[Variant]:
