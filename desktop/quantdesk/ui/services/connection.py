@@ -8,6 +8,7 @@ host does) and :meth:`report_unreachable` when a call of theirs finds the daemon
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +26,8 @@ Status = Literal["connecting", "connected", "unreachable"]
 
 FIRST_RETRY_MS = 1000
 MAX_RETRY_MS = 30_000
+# How long a client replaced by a host change stays open for the requests still using it.
+RETIRE_DELAY_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class ConnectionService(QObject):
         self._backoff_ms = FIRST_RETRY_MS
         self._client = OllamaClient(host)
         self._retired: list[OllamaClient] = []
+        self._closing: list[concurrent.futures.Future[None]] = []
         self._state = ConnectionState(host=host, status="connecting")
 
     @property
@@ -108,9 +112,11 @@ class ConnectionService(QObject):
             return
         self._jobs.cancel("probe")
         old = self._client
-        # Closed now, and again at shutdown in case shutdown cancels this close half-way.
+        # Closed a little later, once requests other services started on it have finished:
+        # closing a pool while one of its connections is still being opened leaks that
+        # socket. Shutdown cancels the wait and closes every retired client itself.
         self._retired.append(old)
-        self._io.submit(old.aclose())
+        self._closing.append(self._io.submit(_close_later(old)))
         self._client = OllamaClient(host)
         self._backoff_ms = FIRST_RETRY_MS
         self._set(ConnectionState(host, "connecting"))
@@ -127,6 +133,9 @@ class ConnectionService(QObject):
     def shutdown(self) -> None:
         self._retry.stop()
         self._jobs.cancel_all()
+        for pending in self._closing:
+            pending.cancel()
+        self._closing.clear()
 
     async def aclose(self) -> None:
         for client in (*self._retired, self._client):
@@ -167,6 +176,11 @@ async def _probe(client: OllamaClient) -> str:
         return str(await asyncio.wait_for(client.version(), timeout=5.0))
     except TimeoutError as exc:
         raise DaemonUnreachable(client_host(client), "no answer within 5 s") from exc
+
+
+async def _close_later(client: OllamaClient, delay_s: float = RETIRE_DELAY_S) -> None:
+    await asyncio.sleep(delay_s)
+    await client.aclose()
 
 
 def client_host(client: OllamaClient) -> str:
