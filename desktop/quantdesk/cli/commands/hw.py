@@ -72,7 +72,9 @@ def _print_people(m: Machine) -> None:
     out.write("\nMemory and CPU\n")
     ram, cpu = m.ram, m.cpu
     out.write(f"  RAM   {gib(ram.total_bytes)} total, {gib(ram.available_bytes)} available\n")
-    out.write(f"  Swap  {gib(ram.swap_total_bytes)} total, {gib(ram.swap_free_bytes)} free\n")
+    swap = (f"{gib(ram.swap_total_bytes)} total, {gib(ram.swap_free_bytes)} free"
+            if ram.swap_total_bytes else "none")
+    out.write(f"  Swap  {swap}\n")
     out.write(f"  CPU   {cpu.model}, {cpu.cores} cores, {cpu.threads} threads\n")
     out.write("\nProbes\n")
     print_table(("PROBE", "RESULT"), list(m.probes.items()))
