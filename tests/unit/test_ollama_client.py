@@ -378,3 +378,19 @@ async def test_generate_stopped_early_closes_the_response():
         async for _ in chunks:
             break
     assert stream.closed
+
+
+async def test_source_suffixes_are_sent_and_conflicts_are_not():
+    # The daemon takes ":local" / ":cloud" / "-cloud" off before parsing the name, so these
+    # references are valid even though "qwen3:8b" cannot be a model part on its own.
+    client, rec = make(lambda r: httpx.Response(200))
+    for ref in ("qwen3:8b:local", "gpt-oss:20b:cloud", "gpt-oss:120b-cloud", "llama3.2:LOCAL"):
+        await client.delete(ref)
+        assert rec.body == {"model": ref}
+    sent = len(rec.requests)
+    for ref in ("qwen3:8b:cloud:local", "gpt-oss:20b-cloud:local", "x:local:local"):
+        with pytest.raises(InvalidModelName, match="either :local or :cloud"):
+            await client.delete(ref)
+    with pytest.raises(InvalidModelName):
+        await client.show("bad name!:local")
+    assert len(rec.requests) == sent

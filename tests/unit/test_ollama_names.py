@@ -13,6 +13,7 @@ from quantdesk.core.ollama.names import (
     is_valid_model_name,
     parse_model_name,
     same_model,
+    split_source,
 )
 
 
@@ -127,3 +128,18 @@ def test_arbitrary_text_parses_or_raises_invalid_name(text):
     except InvalidModelName:
         return
     assert name.model and name.tag and name.namespace and name.host
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("qwen3:8b:local", ("qwen3:8b", "local")),
+        ("qwen3:local", ("qwen3", "local")),
+        ("gpt-oss:20b:CLOUD", ("gpt-oss:20b", "cloud")),
+        ("gpt-oss:120b-cloud", ("gpt-oss:120b", "cloud")),
+        ("llama3.1:8b", ("llama3.1:8b", None)),
+        ("host:5000/ns/m", ("host:5000/ns/m", None)),
+    ],
+)
+def test_split_source(ref, expected):
+    assert split_source(ref) == expected

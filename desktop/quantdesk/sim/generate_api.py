@@ -27,7 +27,8 @@ from quantdesk.sim.memory import (
     footprint,
     tokens_per_second,
 )
-from quantdesk.sim.names import ModelName, parse_name
+from quantdesk.sim.models_api import local_ref
+from quantdesk.sim.names import ModelName
 from quantdesk.sim.state import InstalledModel, LoadedModel
 from quantdesk.sim.task_answers import task_reply
 from quantdesk.sim.textgen import Step, generate, say, token_id
@@ -72,6 +73,7 @@ class Request:
     prompt_key: str
     empty: bool
     task_prompt: str  # the text a generated task would be: the prompt, or the last user turn
+    raw: bool = False  # generate without templating: no ``context`` in the final chunk
 
 
 def _check_options(options: Any) -> dict[str, Any]:
@@ -96,7 +98,7 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
         if chat:
             raise HttpError(400, "model is required")
         raise HttpError(404, "model '' not found")
-    parsed = parse_name(name)
+    parsed = local_ref(name)
     if parsed is None:
         raise HttpError(400, "invalid model name")
     try:
@@ -129,10 +131,19 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
     if think_value not in (None, False) and not capable:
         raise HttpError(400, f'"{name}" does not support thinking')
     think = capable and think_value is not False
+    raw = not chat and bool(body.get("raw"))
+    if raw and (body.get("template") or body.get("system") or body.get("context")):
+        raise HttpError(400, "raw mode does not support template, system, or context")
     if chat:
         messages = body.get("messages") or []
         if not isinstance(messages, list):
             raise HttpError(400, "messages must be a list")
+        # The daemon lower-cases roles, so "User" and "user" are the same turn.
+        messages = [
+            {**m, "role": m["role"].lower()} if isinstance(m.get("role"), str) else m
+            for m in messages
+            if isinstance(m, dict)
+        ]
         prompt_key = "\n".join(
             f"{m.get('role', '')}: {m.get('content', '')}" for m in messages if isinstance(m, dict)
         )
@@ -159,6 +170,7 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
         prompt_key,
         empty,
         task_prompt,
+        raw,
     )
 
 
@@ -330,7 +342,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
             }
         )
     )
-    if not req.chat:
+    if not req.chat and not req.raw:  # context is generate-only, and never sent with raw
         final["context"] = context
     if not stream and logprobs:
         final["logprobs"] = logprobs

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from quantdesk.sim.http import HttpError, SimHandler
-from quantdesk.sim.names import ModelName, parse_name
+from quantdesk.sim.names import ConflictingSource, ModelName, parse_name, pull_name
 from quantdesk.sim.tensors import tensors
 from quantdesk.sim.wire import go_timestamp
 
@@ -42,8 +42,17 @@ def model_name(body: dict[str, Any], *, required: str = "model is required") -> 
     return name
 
 
+def local_ref(name: str) -> ModelName | None:
+    """The installed-model name a reference points at (see ``pull_name``); None if invalid.
+    Raises HttpError 400 for conflicting source suffixes."""
+    try:
+        return parse_name(pull_name(name))
+    except ConflictingSource as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
 def installed_or_404(h: SimHandler, name: str, quote: str = "'") -> InstalledModel:
-    parsed = parse_name(name)
+    parsed = local_ref(name)
     if parsed is None:
         raise HttpError(400, "invalid model name")
     model = h.sim.state.get(parsed)
@@ -173,9 +182,13 @@ def show(h: SimHandler, body: dict[str, Any]) -> None:
 
 def delete(h: SimHandler, body: dict[str, Any]) -> None:
     name = model_name(body)
-    if parse_name(name) is None:
+    try:
+        parsed = parse_name(pull_name(name))  # the daemon resolves delete like a pull name
+    except ConflictingSource as exc:
+        raise HttpError(400, str(exc)) from exc
+    if parsed is None:
         raise HttpError(400, f'name "{name}" is invalid')
-    if not h.sim.state.delete(name):
+    if not h.sim.state.delete(parsed):
         raise HttpError(404, f"model '{name}' not found")
     h.send_empty(200)
 

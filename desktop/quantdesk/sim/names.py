@@ -7,6 +7,7 @@ the last ``:`` if that colon comes after the last ``/``; defaults are host
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -78,3 +79,47 @@ def parse_name(text: str) -> ModelName | None:
     ):
         return None
     return ModelName(host, namespace, model, tag, scheme)
+
+
+CONFLICTING_SOURCE = "use either :local or :cloud, not both"
+
+
+class ConflictingSource(ValueError):
+    """``x:cloud:local`` and the like; ``str()`` is the daemon's 400 text."""
+
+
+def _source_suffix(text: str) -> tuple[str, str | None]:
+    colon = text.rfind(":")
+    if colon < 0:
+        return text, None
+    suffix = text[colon + 1 :].strip()
+    low = suffix.lower()
+    if low in ("local", "cloud"):
+        return text[:colon], low
+    if "/" not in suffix and low.endswith("-cloud"):
+        return text[: colon + 1] + suffix[: -len("-cloud")], "cloud"
+    return text, None
+
+
+def split_source(text: str) -> tuple[str, str | None]:
+    """``(base, "local" | "cloud" | None)``: the explicit source suffix taken off a reference
+    (``qwen3:4b:local`` -> ``qwen3:4b``); a second suffix under the first is a conflict."""
+    raw = text.strip()
+    base, source = _source_suffix(raw)
+    if source is not None and _source_suffix(base)[1] is not None:
+        # The daemon wraps its constant with the reference it refused (Go's %w: %q).
+        raise ConflictingSource(f"{CONFLICTING_SOURCE}: {json.dumps(raw)}")
+    return base, source
+
+
+def pull_name(text: str) -> str:
+    """The stored name a reference means: ``:local`` dropped, a cloud reference turned into
+    its stub tag (``m:cloud``, ``m:8b-cloud``), as pull and delete resolve it. The simulator
+    has no cloud, so show/generate/chat resolve references the same way: a cloud one only
+    ever finds an installed stub, never the local model."""
+    base, source = split_source(text)
+    if source != "cloud":
+        return base
+    has_tag = base.rfind(":") > base.rfind("/")
+    return base + ("-cloud" if has_tag else ":cloud")
+

@@ -18,7 +18,7 @@ from typing import Any
 from quantdesk.sim.catalog import catalog
 from quantdesk.sim.http import ConnectionGone, HttpError, SimHandler
 from quantdesk.sim.models_api import model_name
-from quantdesk.sim.names import ModelName, parse_name
+from quantdesk.sim.names import ConflictingSource, ModelName, parse_name, pull_name
 
 MISSING = "pull model manifest: file does not exist"
 
@@ -53,7 +53,7 @@ def _blob_lines(h: SimHandler, digest: str, total: int) -> Iterator[dict[str, An
 def _pull_lines(h: SimHandler, name: ModelName) -> Iterator[dict[str, Any]]:
     yield {"status": "pulling manifest"}
     if not name.is_library:
-        url = f"https://{name.host}/v2/{name.namespace}/{name.model}/manifests/{name.tag}"
+        url = f"{name.scheme}://{name.host}/v2/{name.namespace}/{name.model}/manifests/{name.tag}"
         yield {
             "error": f'pull model manifest: Get "{url}": dial tcp: lookup {name.host}: no such host'
         }
@@ -73,11 +73,16 @@ def _pull_lines(h: SimHandler, name: ModelName) -> Iterator[dict[str, Any]]:
 
 def pull(h: SimHandler, body: dict[str, Any]) -> None:
     text = model_name(body)
-    name = parse_name(text)
+    try:
+        # ":local" is dropped and a cloud reference becomes its stub tag before parsing.
+        name = parse_name(pull_name(text))
+    except ConflictingSource as exc:
+        raise HttpError(400, str(exc)) from exc
     if name is None:
         raise HttpError(400, "invalid model name")
-    if text.endswith(":local") and ":cloud" in text:
-        raise HttpError(400, "use either :local or :cloud, not both")
+    if name.scheme == "http" and not body.get("insecure"):
+        # Refused before the first progress line, so it is a plain 500 JSON error (§9).
+        raise HttpError(500, "insecure protocol http")
     lines = _pull_lines(h, name)
     try:
         if body.get("stream", True) is False:

@@ -95,6 +95,9 @@ class SimState:
     def copy(self, source: InstalledModel, destination: ModelName) -> InstalledModel:
         model = replace(source, name=destination.display, modified_ns=time.time_ns())
         with self._lock:
+            existing = self._installed.get(destination.key)
+            if existing:  # overwritten in place: the file, and so its casing, stays
+                model = replace(model, name=existing.name)
             self._installed[destination.key] = model
         return model
 

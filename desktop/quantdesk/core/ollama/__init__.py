@@ -32,6 +32,7 @@ from quantdesk.core.ollama.names import (
     is_valid_model_name,
     parse_model_name,
     same_model,
+    split_source,
 )
 from quantdesk.core.ollama.progress import PullProgress, PullTracker
 from quantdesk.core.ollama.tags import TagParts, format_tag, parse_tag
@@ -87,4 +88,5 @@ __all__ = [
     "parse_tag",
     "resolve_host",
     "same_model",
+    "split_source",
 ]

@@ -36,7 +36,7 @@ from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
 from quantdesk.core.ollama.host import OllamaHost, resolve_host
 from quantdesk.core.ollama.jsonfields import get_str
 from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
-from quantdesk.core.ollama.names import parse_model_name
+from quantdesk.core.ollama.names import parse_model_name, split_source
 from quantdesk.core.ollama.progress import PullProgress, PullTracker
 from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
 from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
@@ -153,7 +153,9 @@ class OllamaClient:
 
     @staticmethod
     def _checked(model: str) -> str:
-        parse_model_name(model)  # raises InvalidModelName before anything is sent
+        # Raises InvalidModelName before anything is sent. The daemon takes a ":local" /
+        # ":cloud" suffix off before it parses the name, so only the rest must be valid.
+        parse_model_name(split_source(model)[0])
         return model.strip()
 
     # -- model management -------------------------------------------------------------------

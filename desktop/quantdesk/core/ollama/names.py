@@ -130,3 +130,27 @@ def display_name(text: str) -> str:
 def same_model(a: str, b: str) -> bool:
     """True when two names point at the same model (defaults filled in, case ignored)."""
     return parse_model_name(a) == parse_model_name(b)
+
+
+def _source_suffix(text: str) -> tuple[str, str | None]:
+    colon = text.rfind(":")
+    if colon < 0:
+        return text, None
+    suffix = text[colon + 1 :].strip()
+    low = suffix.lower()
+    if low in ("local", "cloud"):
+        return text[:colon], low
+    if "/" not in suffix and low.endswith("-cloud"):
+        return text[: colon + 1] + suffix[: -len("-cloud")], "cloud"
+    return text, None
+
+
+def split_source(text: str) -> tuple[str, str | None]:
+    """``(base, "local" | "cloud" | None)``: a reference's explicit source suffix taken off
+    (``qwen3:8b:local`` -> ``qwen3:8b``, ``gpt-oss:20b-cloud`` -> ``gpt-oss:20b``), as the
+    daemon does before parsing the name. Two suffixes raise InvalidModelName."""
+    raw = text.strip()
+    base, source = _source_suffix(raw)
+    if source is not None and _source_suffix(base)[1] is not None:
+        raise InvalidModelName(raw, "use either :local or :cloud, not both")
+    return base, source
