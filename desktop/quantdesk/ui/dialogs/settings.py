@@ -52,6 +52,7 @@ class SettingsDialog(QDialog):
         self.default_context.setRange(0, 1 << 20)
         self.default_context.setSingleStep(1024)
         self.default_context.setSpecialValueText("automatic (the daemon's default)")
+        self.default_context.setSuffix(" tokens")
         self.default_context.setValue(s.default_context)
         self.kv_cache_type = QComboBox()
         self.kv_cache_type.addItems(KV_CACHE_TYPES)

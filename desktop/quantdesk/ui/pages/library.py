@@ -45,6 +45,10 @@ from quantdesk.ui.widgets.variant_delegates import FitBadgeDelegate
 FILTER_DEBOUNCE_MS = 120
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
 DEFAULT_CONTEXT = 4096
+EMPTY_WAITING = "Waiting for the Ollama daemon to list the installed models…"
+EMPTY_NONE = ("No models installed yet. Find one on the Variants page, or type its name on "
+              "the Downloads page, and pull it.")
+EMPTY_FILTERED = "No installed model matches “{needle}”. Clear the filter to see all of them."
 
 
 def confirm_delete(parent: QWidget, name: str) -> bool:
@@ -113,6 +117,11 @@ class LibraryPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Model count")
+        # An empty table says why it is empty and what to do next.
+        self.empty_hint = QLabel(EMPTY_WAITING, self)
+        self.empty_hint.setObjectName("pageHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAccessibleName("Why the list is empty")
 
         self.load_button = labelled_button(self, "Load", "play",
                                            "Load the selected model into memory")
@@ -155,6 +164,7 @@ class LibraryPage(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(bar)
         layout.addLayout(actions)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
 
         self._debounce = QTimer(self)
@@ -286,11 +296,12 @@ class LibraryPage(QWidget):
         self.model.set_models(models, self._services.running.models)  # keeps its sort order
         if selected:
             self.select(selected)
+        first = not self._is_ready
+        self._is_ready = True
         self._update_count()
         self._update_buttons()
         self.library.fetch_shapes(models)
-        if not self._is_ready:
-            self._is_ready = True
+        if first:
             self.ready.emit()
 
     def _on_list_failed(self, message: str) -> None:
@@ -322,8 +333,14 @@ class LibraryPage(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{total} models" if shown == total else
-                                 f"{shown} of {total} models")
+        noun = "model" if total == 1 else "models"
+        self.count_label.setText(f"{total} {noun}" if shown == total else
+                                 f"{shown} of {total} {noun}")
+        if total == 0:
+            self.empty_hint.setText(EMPTY_NONE if self._is_ready else EMPTY_WAITING)
+        elif shown == 0:
+            self.empty_hint.setText(EMPTY_FILTERED.format(needle=self.filter_edit.text().strip()))
+        self.empty_hint.setVisible(shown == 0)
 
     def _update_buttons(self, *_args: QModelIndex) -> None:
         name = self.selected_model()

@@ -23,6 +23,8 @@ from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
+EMPTY_HINT = ("No model is loaded. Pick an installed model on the right and press Switch to, "
+              "or load one on the Library page.")
 ACTION_WORDS = {"unload": "Unloading", "load": "Loading", "switch": "Switching to"}
 
 
@@ -93,6 +95,12 @@ class RunningPage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        self.empty_hint = QLabel(EMPTY_HINT, self)
+        self.empty_hint.setObjectName("pageHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAccessibleName("Why the list is empty")
+        self.empty_hint.hide()
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
         # What the recorded (predicted, measured) pairs taught about this machine.
         self.calibration_label = QLabel(self)
@@ -149,6 +157,8 @@ class RunningPage(QWidget):
         has = bool(models)
         self.unload_all_button.setEnabled(has)
         self.unload_button.setEnabled(has)
+        # Only once the daemon answered: before that, the banner or the status bar speaks.
+        self.empty_hint.setVisible(not has and self._running.polls > 0)
         self._update_tick()
         self._predictions.request([m for m in models])
         if not self._is_ready and self._running.polls > 0:
@@ -168,6 +178,7 @@ class RunningPage(QWidget):
                 self.switch_combo.setCurrentIndex(i)
                 break
         self.switch_combo.blockSignals(False)
+        self.switch_button.setEnabled(self.switch_combo.currentIndex() >= 0)
 
     def _on_row(self, current: QModelIndex, _prev: QModelIndex) -> None:
         name = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None

@@ -112,7 +112,9 @@ class DownloadRow(QFrame):
     def set_state(self, state: PullState) -> None:
         self.state = state
         words = PHASE_WORDS[state.phase]
-        if state.phase == "pulling" and state.status:
+        # "pulling <digest>" repeats the layer line below; other statuses (verifying,
+        # writing the manifest) say something new.
+        if state.phase == "pulling" and state.status and not state.status.startswith("pulling"):
             words = f"{words}: {state.status}"
         self.phase.setText(words)
         self.bar.setValue(round(state.fraction * BAR_STEPS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -30,17 +31,30 @@ class CopyDialog(QDialog):
         self.edit.setPlaceholderText("e.g. my-assistant:latest")
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("Name check")
+        # Room for two lines up front, so a message appearing never squeezes the intro.
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing())
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        # The button says what it does; "OK" leaves the user guessing.
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Copy")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.edit.textChanged.connect(self._check)
+        name_row = QFormLayout()
+        name_label = QLabel("&New name:", self)
+        name_label.setBuddy(self.edit)
+        name_row.addRow(name_label, self.edit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.edit)
+        layout.addLayout(name_row)
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
         self._check("")
+        # Wide enough that the intro and a long model name read on a line or two; a narrow
+        # dialog wrapped the intro into a column that the name field then overlapped.
+        self.setMinimumWidth(460)
+        self.edit.setFocus()
 
     def _check(self, text: str) -> None:
         name = text.strip()

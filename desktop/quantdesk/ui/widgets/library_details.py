@@ -29,6 +29,16 @@ from PySide6.QtWidgets import (
 from quantdesk.core.ollama import ShowResponse, Tensor
 
 Index = QModelIndex | QPersistentModelIndex
+ELEMENTS = 3  # the tensor table's count column, right-aligned like every number column
+# Vocabulary arrays hold ~100k entries: the metadata tab shows their start and their size.
+MAX_LIST_ITEMS = 16
+
+
+def metadata_value(value: object) -> str:
+    if isinstance(value, list | tuple) and len(value) > MAX_LIST_ITEMS:
+        head = ", ".join(repr(v) for v in value[:MAX_LIST_ITEMS])
+        return f"[{head}, …] ({len(value):,} values)"
+    return repr(value)
 
 
 class TensorTableModel(QAbstractTableModel):
@@ -54,8 +64,12 @@ class TensorTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if index.isValid() and role == Qt.ItemDataRole.DisplayRole:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == ELEMENTS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
@@ -78,12 +92,18 @@ def overview_rows(name: str, show: ShowResponse) -> list[tuple[str, str]]:
         ("Parameters", f"{params:,}" if params else d.parameter_size or "unknown"),
         ("Quantization", (f"{quant.name} — {quant.words}" if quant else
                           d.quantization_level or "unknown")),
-        ("Layers", str(show.arch_value("block_count") or "unknown")),
-        ("Embedding length", str(show.arch_value("embedding_length") or "unknown")),
+        ("Layers", _count(show.arch_value("block_count"))),
+        ("Embedding length", _count(show.arch_value("embedding_length"))),
         ("Capabilities", ", ".join(show.capabilities) or "none listed"),
         ("Format", d.format or "unknown"),
         ("Tensors", f"{len(show.tensors):,}"),
     ]
+
+
+def _count(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value:
+        return f"{value:,}"
+    return str(value) if value else "unknown"
 
 
 def _text_tab(text: str, empty: str, accessible: str) -> QPlainTextEdit:
@@ -117,6 +137,8 @@ class DetailsDialog(QDialog):
         params = QTableWidget(len(show.parameter_lines), 2)
         params.setHorizontalHeaderLabels(["Parameter", "Value"])
         params.setAccessibleName("Default parameters")
+        params.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)  # shown, not edited
+        params.verticalHeader().hide()
         for row, (key, value) in enumerate(show.parameter_lines):
             params.setItem(row, 0, QTableWidgetItem(key))
             params.setItem(row, 1, QTableWidgetItem(value))
@@ -126,7 +148,8 @@ class DetailsDialog(QDialog):
         if show.system:
             self.tabs.addTab(_text_tab(show.system, "", "System prompt"), "System")
         self.tabs.addTab(_text_tab(show.license, "(no license text)", "License"), "License")
-        info = "\n".join(f"{k} = {v!r}" for k, v in sorted(show.model_info.items()))
+        info = "\n".join(f"{k} = {metadata_value(v)}"
+                         for k, v in sorted(show.model_info.items()))
         self.tabs.addTab(_text_tab(info, "(no metadata)", "GGUF metadata"), "Metadata")
 
         self.tensor_model = TensorTableModel(show.tensors, self)
@@ -134,6 +157,9 @@ class DetailsDialog(QDialog):
         tensors.setModel(self.tensor_model)
         tensors.setAccessibleName("Tensors")
         tensors.verticalHeader().hide()
+        tensors.setWordWrap(False)  # "4096 × 128256" on one line
+        tensors.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         tensors.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(tensors, f"Tensors ({len(show.tensors):,})")
 
