@@ -50,7 +50,7 @@ def test_running_page_records_a_pair_on_first_sight_only(make_window, sim_factor
     wait_connected(qtbot, window)
     window.show_page("running")
     page = window.pages["running"]
-    qtbot.waitUntil(lambda: len(rows()) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(rows()) == 1, timeout=20_000)
     [entry] = raw(sim, "GET", "/api/ps")["models"]
     [row] = rows()
     assert (row.model, row.digest, row.num_ctx) == (MODEL, entry["digest"],
@@ -63,12 +63,12 @@ def test_running_page_records_a_pair_on_first_sight_only(make_window, sim_factor
     for _ in range(3):  # more polls of the same loaded model write nothing more
         polls = running.polls
         running.refresh()
-        qtbot.waitUntil(lambda p=polls: running.polls > p, timeout=5000)
+        qtbot.waitUntil(lambda p=polls: running.polls > p, timeout=20_000)
     qtbot.wait(100)
     assert len(rows()) == 1
 
     error = (row.predicted_size - row.observed_size) / row.observed_size
-    qtbot.waitUntil(lambda: page.model.index(0, COL_PREDICTED).data() != "—", timeout=5000)
+    qtbot.waitUntil(lambda: page.model.index(0, COL_PREDICTED).data() != "—", timeout=20_000)
     assert page.model.index(0, COL_PREDICTED).data().endswith(f"({error:+.0%})")
     assert "Ollama measures" in page.model.index(0, COL_PREDICTED).data(
         Qt.ItemDataRole.ToolTipRole)
@@ -84,16 +84,16 @@ def test_machine_page_shows_the_correction_and_updates_after_a_new_pair(
     window.show_page("machine")
     machine_page = window.pages["machine"]
     qtbot.waitUntil(lambda: machine_page.calibration_label.text() == calibrate(pairs).describe(),
-                    timeout=5000)
+                    timeout=20_000)
     assert "3 loads" in machine_page.calibration_label.text()
 
     sim.load(MODEL, num_ctx=2048)
     window.show_page("running")
     window.services.running.refresh()
-    qtbot.waitUntil(lambda: len(rows()) == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: len(rows()) == 4, timeout=20_000)
     everything = [(r.predicted_size, r.observed_size) for r in rows()]
     want = calibrate(everything).describe()
-    qtbot.waitUntil(lambda: machine_page.calibration_label.text() == want, timeout=5000)
+    qtbot.waitUntil(lambda: machine_page.calibration_label.text() == want, timeout=20_000)
     assert "4 loads" in want
     label = window.pages["running"].calibration_label
     assert label.isVisibleTo(window) and want in label.text()
@@ -107,7 +107,7 @@ def test_a_simulated_machine_shows_predictions_but_teaches_nothing(
     wait_connected(qtbot, window)
     window.show_page("running")
     page = window.pages["running"]
-    qtbot.waitUntil(lambda: page.model._predicted.get(MODEL, 0) > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: page.model._predicted.get(MODEL, 0) > 0, timeout=20_000)
     [entry] = raw(sim, "GET", "/api/ps")["models"]
     assert page.model._predicted[MODEL] == expected_prediction(sim, entry["context_length"])
     assert rows() == [] and not default_path().exists()

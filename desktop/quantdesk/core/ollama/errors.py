@@ -57,7 +57,7 @@ class TagNotFound(OllamaError):
     def __init__(self, model: str, reason: str, *, status: int | None = None) -> None:
         super().__init__(
             f"'{model}' was not found in the registry ({reason}). Check the model name and "
-            "tag on the library page.",
+            "tag on ollama.com/library, or list the real tags with `quantdesk variants`.",
             status=status,
         )
         self.model = model
