@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quantdesk.core.fit import Calibration
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.pages.running_model import RunningTableModel
 from quantdesk.ui.services.predictions import shared_predictions
 from quantdesk.ui.services.registry import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
+from quantdesk.ui.widgets.running_detail import RunningDetail
 
 EMPTY_HINT = ("No model is loaded. Pick an installed model on the right and press Switch to, "
               "or load one on the Library page.")
@@ -39,9 +39,14 @@ class RunningPage(QWidget):
         self._services = services
         self._running = services.running
         self._is_ready = False
+        self._row_name: str | None = None  # the row last shown in the details panel
+        self.detail = RunningDetail(self)
         self._predictions = shared_predictions(services)
         self._predictions.predicted.connect(self._on_predicted)
-        self._predictions.calibration_changed.connect(self._on_calibration)
+        self._predictions.observed.connect(self.detail.set_observation)
+        self._predictions.calibration_changed.connect(self.detail.set_calibration)
+        if self._predictions.calibration is not None:  # read before this page was built
+            self.detail.set_calibration(self._predictions.calibration)
 
         self.header = PageHeader(
             "Running",
@@ -102,12 +107,9 @@ class RunningPage(QWidget):
         self.empty_hint.hide()
         layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         # What the recorded (predicted, measured) pairs taught about this machine.
-        self.calibration_label = QLabel(self)
-        self.calibration_label.setAccessibleName("Correction learnt from loads on this machine")
-        self.calibration_label.setWordWrap(True)
-        self.calibration_label.hide()
-        layout.addWidget(self.calibration_label)
+        self.calibration_label = self.detail.calibration_label
 
         # The countdown ticks only while the page is on screen and something is loaded.
         self._tick = QTimer(self)
@@ -151,9 +153,13 @@ class RunningPage(QWidget):
     def _on_models(self, models: list[RunningModel]) -> None:
         selected = self.selected_model()
         self.model.set_models(models)
-        for row, m in enumerate(models):
-            if m.name == selected:
-                self.table.selectRow(row)
+        names = [m.name for m in models]
+        # Keep the user's row; else the first one, so the details panel always has a model.
+        if models:
+            self.table.selectRow(names.index(selected) if selected in names else 0)
+        else:
+            self._row_name = None
+        self._show_detail()
         has = bool(models)
         self.unload_all_button.setEnabled(has)
         self.unload_button.setEnabled(has)
@@ -182,10 +188,18 @@ class RunningPage(QWidget):
 
     def _on_row(self, current: QModelIndex, _prev: QModelIndex) -> None:
         name = self.model.data(current, Qt.ItemDataRole.UserRole) if current.isValid() else None
-        if name:
+        # A poll reselects the same row: that must not undo the user's pick in the combo.
+        if name and name != self._row_name:
             i = self.switch_combo.findText(str(name))
             if i >= 0:
                 self.switch_combo.setCurrentIndex(i)
+        if name:  # a model reset clears the current row for a moment: keep the name
+            self._row_name = str(name)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        name = self.selected_model()
+        self.detail.set_model(next((m for m in self.model.rows if m.name == name), None))
 
     def _on_started(self, model: str, action: str) -> None:
         self.message.show_notice(f"{ACTION_WORDS.get(action, action)} {model}…")
@@ -203,11 +217,6 @@ class RunningPage(QWidget):
 
     def _on_predicted(self, name: str, total: int) -> None:
         self.model.set_prediction(name, total)
-
-    def _on_calibration(self, calibration: Calibration) -> None:
-        self.calibration_label.setText(f"Predicted sizes on this machine: "
-                                       f"{calibration.describe()}.")
-        self.calibration_label.setVisible(calibration.samples > 0)
 
     def _update_tick(self) -> None:
         if self.isVisible() and self.model.rowCount() > 0:
