@@ -70,17 +70,17 @@ def main() -> None:
     from quantdesk.ui.app import application
     from quantdesk.ui.pages.compare import ComparePage
     from quantdesk.ui.services.compare import RunRequest
-    from quantdesk.ui.services.compare_store import StoreHolder
-    from quantdesk.ui.services.registry import Services
+    from quantdesk.ui.services.container import Services
 
     if os.environ.get("QUANTDESK_BENCH_QUICK"):
         os.environ.setdefault("QUANTDESK_BENCH_SECONDS", "3")
     tmp = Path(tempfile.mkdtemp(prefix="quantdesk-bench-"))
     os.environ.setdefault("QUANTDESK_CONFIG_DIR", str(tmp / "config"))
     app = application()
-    services = Services.create("127.0.0.1:9")  # nothing is asked of the daemon
-    page = ComparePage(services, store=StoreHolder(tmp / "history.sqlite3"),
-                       runner=synthetic_runner)
+    services = Services.create("127.0.0.1:9",  # nothing is asked of the daemon
+                               history_path=tmp / "history.sqlite3",
+                               compare_runner=synthetic_runner)
+    page = ComparePage(services)
     page.resize(1280, 800)
     page.show()
     app.processEvents()

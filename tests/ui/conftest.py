@@ -24,7 +24,7 @@ def _config_dir(tmp_path, monkeypatch):
 # vanishing under live clients is a scenario of its own, tested on purpose elsewhere.
 @pytest.fixture
 def make_services(qapp, sim_factory) -> Iterator[Callable[..., Any]]:
-    from quantdesk.ui.services.registry import Services
+    from quantdesk.ui.services.container import Services
 
     made: list[Services] = []
 

@@ -16,7 +16,6 @@ from shell_support import fake_machine
 from quantdesk.core.compare.export import import_json
 from quantdesk.core.store import NotInHistory
 from quantdesk.ui.pages.compare import ComparePage
-from quantdesk.ui.services.compare_store import StoreHolder
 
 Q4, Q8 = "llama3.2:1b-instruct-q4_0", "llama3.2:1b-instruct-q8_0"
 
@@ -24,8 +23,9 @@ Q4, Q8 = "llama3.2:1b-instruct-q4_0", "llama3.2:1b-instruct-q8_0"
 @pytest.fixture
 def page_with_run(sim_factory, make_services, qtbot, tmp_path):
     sim = sim_factory(installed=[Q4, Q8])
-    services = make_services(sim.host, machine=fake_machine())
-    page = ComparePage(services, store=StoreHolder(tmp_path / "history.sqlite3"))
+    services = make_services(sim.host, machine=fake_machine(),
+                             history_path=tmp_path / "history.sqlite3")
+    page = ComparePage(services)
     qtbot.addWidget(page)
     services.start()
     qtbot.waitUntil(lambda: len(services.installed.names) == 2, timeout=5000)
@@ -106,7 +106,7 @@ def test_pyqtgraph_is_imported_only_when_the_compare_page_opens(tmp_path, unreac
         import sys
         from quantdesk.ui.app import application
         from quantdesk.ui.main_window import MainWindow
-        from quantdesk.ui.services.registry import Services
+        from quantdesk.ui.services.container import Services
         import quantdesk.ui.pages.compare
         assert "pyqtgraph" not in sys.modules, "imported with the app"
         app = application()

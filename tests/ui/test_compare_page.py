@@ -15,7 +15,6 @@ from quantdesk.core.compare.events import CompareEvent
 from quantdesk.core.compare.results import RunResult
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.pages.compare import ComparePage
-from quantdesk.ui.services.compare_store import StoreHolder
 
 FAMILY = "llama3.2:1b-instruct-"
 Q4, Q8, F16 = FAMILY + "q4_0", FAMILY + "q8_0", FAMILY + "fp16"
@@ -27,8 +26,9 @@ def open_page(make_services, qtbot, tmp_path, monkeypatch):
     pages: list[ComparePage] = []
 
     def make(sim, *, vram_gib: int = 24, show: bool = True, **kwargs) -> ComparePage:
+        kwargs.setdefault("history_path", tmp_path / "history.sqlite3")
         services = make_services(sim.host, machine=fake_machine(vram_gib), **kwargs)
-        page = ComparePage(services, store=StoreHolder(tmp_path / "history.sqlite3"))
+        page = ComparePage(services)
         qtbot.addWidget(page)
         page.resize(1100, 800)
         services.start()

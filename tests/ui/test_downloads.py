@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from quantdesk.ui.pages.downloads import DownloadsPage
-from quantdesk.ui.services import pulls as pulls_module
-from quantdesk.ui.services.pulls import FLUSH_MS, PullState
-from quantdesk.ui.services.pulls_disk import (
+from quantdesk.core.pulls import disk as disk_module
+from quantdesk.core.pulls.disk import (
     HEADROOM_BYTES,
     DiskCheck,
     DiskSpaceShort,
@@ -18,6 +16,8 @@ from quantdesk.ui.services.pulls_disk import (
     models_dir,
     require_space,
 )
+from quantdesk.ui.pages.downloads import DownloadsPage
+from quantdesk.ui.services.pulls import FLUSH_MS, PullState
 from quantdesk.ui.widgets.download_notice import Toast
 
 SMALL = "llama3.2:1b"  # about 1.3 GB in the simulator's catalog
@@ -177,7 +177,7 @@ def test_invalid_name_is_refused_before_any_request(qtbot, sim, make_page):
 
 def test_short_disk_space_stops_the_pull_with_a_clear_message(qtbot, sim, make_page,
                                                               monkeypatch, tmp_path):
-    monkeypatch.setattr(pulls_module, "free_space", lambda folder: DiskCheck(folder, 10**8))
+    monkeypatch.setattr(disk_module, "free_space", lambda folder: DiskCheck(folder, 10**8))
     page = make_page(sim)
     with qtbot.waitSignal(page.pulls.failed, timeout=5000) as failed:
         page.pulls.pull(SMALL, expected_bytes=1_300_000_000)
@@ -190,7 +190,7 @@ def test_short_disk_space_stops_the_pull_with_a_clear_message(qtbot, sim, make_p
 
 def test_disk_space_is_checked_as_layer_sizes_appear(qtbot, sim, make_page, monkeypatch):
     # Size unknown up front: the first layer's size reveals the shortage mid-stream.
-    monkeypatch.setattr(pulls_module, "free_space", lambda folder: DiskCheck(folder, 10**8))
+    monkeypatch.setattr(disk_module, "free_space", lambda folder: DiskCheck(folder, 10**8))
     page = make_page(sim)
     with qtbot.waitSignal(page.pulls.failed, timeout=5000) as failed:
         page.pulls.pull(SMALL)

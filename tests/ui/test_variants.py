@@ -16,7 +16,6 @@ from quantdesk.ui.pages.variants_model import (
     STATUS,
     TAG,
 )
-from quantdesk.ui.services.pulls import shared_pulls
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +130,7 @@ def test_pull_button_queues_a_download(qtbot, sim_factory, open_page):
     assert not variant.installed and page.model.data(page.model.index(row, PULL)) == "Pull"
     page.table.scrollTo(page.model.index(row, PULL))
     rect = page.table.visualRect(page.model.index(row, PULL))
-    pulls = shared_pulls(page._services)
+    pulls = page._services.pulls
     with qtbot.waitSignal(pulls.added, timeout=3000) as added:
         qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
                          pos=QPoint(rect.center()))

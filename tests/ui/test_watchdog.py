@@ -14,7 +14,6 @@ from quantdesk.ui.services import running as running_mod
 
 def test_event_loop_never_stalls_during_pull_and_polling(make_window, sim_factory, qtbot,
                                                           monkeypatch):
-    from quantdesk.ui.services.pulls import shared_pulls
 
     monkeypatch.setattr(running_mod, "ACTIVE_INTERVAL_MS", 50)
     monkeypatch.setattr(running_mod, "BACKGROUND_INTERVAL_MS", 50)
@@ -25,7 +24,7 @@ def test_event_loop_never_stalls_during_pull_and_polling(make_window, sim_factor
     wait_connected(qtbot, window)
     running = window.services.running
     running.set_mode("active")
-    pulls = shared_pulls(window.services)
+    pulls = window.services.pulls
     updates: list[object] = []
     pulls.changed.connect(lambda _name, state: updates.append(state))
 

@@ -15,7 +15,7 @@ from quantdesk import __version__
 from quantdesk.ui.main_window import MainWindow
 from quantdesk.ui.ready import ReadyTracker
 from quantdesk.ui.resources import icon, style_sheet
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.container import Services
 
 EXIT_WHEN_READY_ENV = "QUANTDESK_EXIT_WHEN_READY"
 SCREENSHOT_FAST_FORWARD = 10.0

@@ -23,7 +23,7 @@ from quantdesk.ui.dialogs.settings import SettingsDialog
 from quantdesk.ui.page_registry import PageSpec, available_pages
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.connection import ConnectionState
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.banner import DaemonBanner
 from quantdesk.ui.widgets.palette import SwitcherPalette
 from quantdesk.ui.widgets.status_bar import DaemonStatusBar
@@ -313,11 +313,7 @@ class MainWindow(QMainWindow):
             has_active = getattr(page, "has_active", None)
             if callable(has_active) and has_active():
                 return True
-        try:
-            from quantdesk.ui.services.pulls import shared_pulls
-        except ImportError:  # the download queue is not part of this build
-            return False
-        return bool(shared_pulls(self.services).has_active())
+        return self.services.pulls.has_active()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.active_work():

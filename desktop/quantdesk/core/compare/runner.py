@@ -44,10 +44,12 @@ from quantdesk.core.ollama import (
     LocalModel,
     Metrics,
     OllamaClient,
+    PullProgress,
     RunningModel,
     ShowResponse,
     same_model,
 )
+from quantdesk.core.pulls import Puller, queue_puller
 from quantdesk.core.tasks import Task, accuracy, make_tasks
 
 if TYPE_CHECKING:
@@ -90,12 +92,16 @@ def _find(models: Sequence[LocalModel], name: str) -> LocalModel | None:
 class ComparisonRunner:
     def __init__(self, client: OllamaClient, spec: ComparisonSpec, *,
                  store: HistoryStore | None = None, machine: Machine | None = None,
-                 on_event: EventSink | None = None, pull_missing: bool = False) -> None:
+                 on_event: EventSink | None = None, pull_missing: bool = False,
+                 puller: Puller | None = None) -> None:
         planning.check_models(spec.models)
         if (spec.prompt is None) == (spec.task_set is None):
             raise planning.CompareSetupError("Give either a prompt or a task set, not both.")
         self.client, self.spec, self.store, self.machine = client, spec, store, machine
         self.pull_missing = pull_missing
+        # Missing variants go through a pull queue (its disk check, its order): the app's
+        # own when it passes one, else one of this comparison's.
+        self._puller = puller
         self._sink = on_event
         self.tasks: list[Task] = (make_tasks(spec.task_set, spec.task_count, spec.options.seed)
                                   if spec.task_set else [])
@@ -211,11 +217,16 @@ class ComparisonRunner:
         pull_id = (await asyncio.to_thread(self.store.loads.pull_started, v.run.model)
                    if self.store is not None else 0)
         done_bytes, outcome = 0, "failed"
+
+        def on_progress(p: PullProgress) -> None:
+            nonlocal done_bytes
+            done_bytes = p.completed
+            self._emit(run_event("pulling", v.run, progress=p))
+
+        if self._puller is None:
+            self._puller = queue_puller(self.client)
         try:
-            async with contextlib.aclosing(self.client.pull(v.run.model)) as progress:
-                async for p in progress:
-                    done_bytes = p.completed
-                    self._emit(run_event("pulling", v.run, progress=p))
+            await self._puller(v.run.model, on_progress)
             outcome = "success"
             v.run.state = "waiting"
         except asyncio.CancelledError:
@@ -403,8 +414,9 @@ class ComparisonRunner:
 async def run_comparison(client: OllamaClient, spec: ComparisonSpec, *,
                          store: HistoryStore | None = None, machine: Machine | None = None,
                          on_event: EventSink | None = None,
-                         pull_missing: bool = False) -> ComparisonResult:
+                         pull_missing: bool = False,
+                         puller: Puller | None = None) -> ComparisonResult:
     """Run ``spec`` and return its result (also stored when ``store`` is given)."""
     runner = ComparisonRunner(client, spec, store=store, machine=machine, on_event=on_event,
-                              pull_missing=pull_missing)
+                              pull_missing=pull_missing, puller=puller)
     return await runner.run()

@@ -28,10 +28,8 @@ from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, Run
 from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.compare import CompareService, Runner, RunRequest
-from quantdesk.ui.services.compare_history import CompareHistory
-from quantdesk.ui.services.compare_store import StoreHolder
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.compare import RunRequest
+from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
@@ -62,16 +60,13 @@ class ComparePage(QWidget):
     ICON = "compare"
     ready = Signal()
 
-    def __init__(self, services: Services, parent: QWidget | None = None, *,
-                 store: StoreHolder | None = None, runner: Runner | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Compare page")
         self._services = services
-        self.store = store or StoreHolder()
-        self.service = (CompareService(services, self.store, runner=runner, parent=self)
-                        if runner is not None
-                        else CompareService(services, self.store, parent=self))
-        self.history = CompareHistory(services.io, self.store, self)
+        self.store = services.compare_store
+        self.service = services.compare
+        self.history = services.compare_history
         self.confirm_pull: Callable[[list[str]], bool] = lambda ms: _ask_pull(self, ms)
         self.result: ComparisonResult | None = None
         self.charts: QWidget | None = None  # built on first show (pyqtgraph is heavy)
@@ -79,7 +74,7 @@ class ComparePage(QWidget):
         self._pending_rerun: str | None = None
         self._screenshot_mode = False
         self._is_ready = False
-        self._variants_service: object | None = None
+        self._ladders_connected = False
 
         self.header = PageHeader(
             "Compare",
@@ -386,15 +381,13 @@ class ComparePage(QWidget):
         self.setup.set_together(verdict)
 
     def _load_ladder(self, query: str) -> None:
-        from quantdesk.ui.services.variants import VariantsService
-
-        if self._variants_service is None:
-            service = VariantsService(self._services, parent=self)
+        service = self._services.compare_ladders
+        if not self._ladders_connected:
             service.ladder_ready.connect(self._on_ladder)
             service.failed.connect(lambda _q, msg: self.message.show_error(msg))
-            self._variants_service = service
+            self._ladders_connected = True
         self.message.show_notice(f"Looking up the variants of {query}…")
-        self._variants_service.load(query)  # type: ignore[attr-defined]
+        service.load(query)
 
     def _on_ladder(self, query: str, ladder: object) -> None:
         variants = [v for v in getattr(ladder, "variants", []) if v.pullable]
@@ -433,25 +426,9 @@ class ComparePage(QWidget):
         start_demo(self)
 
     def shutdown(self) -> None:
+        """The app is quitting: stop what runs (the container closes the history file)."""
         self._check_timer.stop()
-        self.service.shutdown()
-        self.history.shutdown()
-        if self._services.io.running:
-            try:
-                self._services.io.call(_close_later(self.store), timeout=2.0)
-            except Exception:  # best effort at exit; the OS closes the file anyway
-                self.store.close()
-        else:
-            self.store.close()
-
-
-async def _close_later(store: StoreHolder) -> None:
-    import asyncio
-
-    # Let a cancelled comparison store its "cancelled" runs before the file closes.
-    for _ in range(5):
-        await asyncio.sleep(0)
-    await asyncio.to_thread(store.close)
+        self.service.stop()
 
 
 def _likely_reference(spec: ComparisonSpec) -> str | None:

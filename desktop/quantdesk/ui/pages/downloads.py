@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.ollama import is_valid_model_name
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.pulls import PullState, shared_pulls
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.container import Services
+from quantdesk.ui.services.pulls import PullState
 from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.download_notice import Toast, notify
 from quantdesk.ui.widgets.download_row import DownloadRow
@@ -39,7 +39,7 @@ class DownloadsPage(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Downloads page")
         self._services = services
-        self.pulls = shared_pulls(services)
+        self.pulls = services.pulls
         self.tray: QSystemTrayIcon | None = None  # else the window's own tray, if any
         self.rows: dict[str, DownloadRow] = {}
 

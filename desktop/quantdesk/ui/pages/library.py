@@ -32,11 +32,10 @@ from quantdesk.ui.pages.library_model import (
     LibraryFilterProxy,
     LibraryTableModel,
 )
-from quantdesk.ui.services.library import LibraryService
-from quantdesk.ui.services.registry import Services
-from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.fit_badge import context_words
+from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
 from quantdesk.ui.widgets.library_copy import CopyDialog
 from quantdesk.ui.widgets.library_details import DetailsDialog
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
@@ -72,7 +71,7 @@ class LibraryPage(QWidget):
         self.setAccessibleName("Library page")
         self._services = services
         self._is_ready = False
-        self.library = LibraryService(services, self)
+        self.library = services.library
         self.details_dialog: DetailsDialog | None = None
         self.fits = FitCalculator()
 

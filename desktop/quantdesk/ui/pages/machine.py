@@ -24,8 +24,7 @@ from quantdesk.core.machine import Machine
 from quantdesk.core.units import gib
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.predictions import shared_predictions
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 GPU_COLUMNS = ("GPU", "Vendor", "Total", "Free", "Kind", "Usable by Ollama", "Note")
@@ -107,7 +106,7 @@ class MachinePage(QWidget):
         layout.addLayout(boxes)
         layout.addStretch(1)
 
-        self._predictions = shared_predictions(services)
+        self._predictions = services.predictions
         self._predictions.calibration_changed.connect(self.show_calibration)
         if self._predictions.calibration is not None:
             self.show_calibration(self._predictions.calibration)

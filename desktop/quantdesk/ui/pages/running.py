@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.pages.running_model import RunningTableModel
-from quantdesk.ui.services.predictions import shared_predictions
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.running_detail import RunningDetail
@@ -41,7 +40,7 @@ class RunningPage(QWidget):
         self._is_ready = False
         self._row_name: str | None = None  # the row last shown in the details panel
         self.detail = RunningDetail(self)
-        self._predictions = shared_predictions(services)
+        self._predictions = services.predictions
         self._predictions.predicted.connect(self._on_predicted)
         self._predictions.observed.connect(self.detail.set_observation)
         self._predictions.calibration_changed.connect(self.detail.set_calibration)

@@ -42,12 +42,12 @@ from quantdesk.ui.pages.variants_model import (
     VariantLadderModel,
 )
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.pulls import PullState, shared_pulls
-from quantdesk.ui.services.registry import Services
-from quantdesk.ui.services.variants import Ladder, VariantsService
-from quantdesk.ui.services.variants_fit import FitCalculator, FitInputs
+from quantdesk.ui.services.container import Services
+from quantdesk.ui.services.pulls import PullState
+from quantdesk.ui.services.variants import Ladder
 from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
+from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.variant_delegates import (
     FitBadgeDelegate,
@@ -130,8 +130,8 @@ class VariantsPage(QWidget):
         self._services = services
         self._is_ready = False
         self._asked = False  # a ladder was asked for (by the user or on first show)
-        self.service = VariantsService(services, parent=self)
-        self.pulls = shared_pulls(services)
+        self.service = services.variants
+        self.pulls = services.pulls
         self.fits = FitCalculator()
         self.ladder: Ladder | None = None
 

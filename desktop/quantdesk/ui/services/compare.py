@@ -1,10 +1,11 @@
 """Running a comparison from the GUI: the core runner on the I/O loop, its events as signals.
 
 Tokens from up to six streams can arrive hundreds of times a second, so the I/O thread never
-emits per token: it appends the text to a per-variant buffer under a lock (and keeps only the
-newest pull progress), and a GUI timer at ~30 Hz, running only while a comparison is active,
-turns what accumulated into one ``tokens`` signal per variant. State changes are rare and go
-out at once, but each first flushes that variant's buffer so text never arrives after "done".
+posts per token: one :class:`Throttle` appends the text per variant (another keeps only the
+newest pull progress) and delivers at most ~30 times a second. State changes are rare and
+cross the bridge at once, but each first flushes that variant's text so text never arrives
+after "done". What crosses is a snapshot: the runner keeps mutating its ComparisonResult,
+so the GUI gets a deep copy taken on the I/O thread at the moment of the event.
 
 Stop cancels the job's future: the runner marks the unfinished runs ``cancelled`` and stores
 the comparison incomplete; the service reports ``cancelled`` (never an error).
@@ -13,11 +14,12 @@ the comparison incomplete; the service reports ``cancelled`` (never an error).
 from __future__ import annotations
 
 import asyncio
-import threading
+import copy
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.compare.diff import ComparisonDiff, diff_comparisons
 from quantdesk.core.compare.events import CompareEvent
@@ -34,7 +36,10 @@ from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.jobs import Jobs
-from quantdesk.ui.services.registry import Services
+from quantdesk.ui.services.throttle import Throttle, appended, latest
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.container import Services
 
 # run_comparison's shape; the benchmark passes a synthetic token feed in its place.
 Runner = Callable[..., Awaitable[ComparisonResult]]
@@ -48,35 +53,6 @@ class RunRequest:
     spec: ComparisonSpec
     pull_missing: bool = False
     rerun_of: ComparisonResult | None = None  # a stored comparison this one repeats
-
-
-class _Buffers:
-    """Written by the I/O thread, drained by the GUI timer."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._text: dict[str, list[str]] = {}
-        self._progress: dict[str, PullProgress] = {}
-
-    def add_text(self, model: str, text: str) -> None:
-        with self._lock:
-            self._text.setdefault(model, []).append(text)
-
-    def set_progress(self, model: str, progress: PullProgress) -> None:
-        with self._lock:
-            self._progress[model] = progress
-
-    def take(self, model: str | None = None) -> tuple[dict[str, str], dict[str, PullProgress]]:
-        with self._lock:
-            if model is None:
-                text, self._text = self._text, {}
-                progress, self._progress = self._progress, {}
-            else:
-                parts = self._text.pop(model, None)
-                text = {model: parts} if parts else {}
-                p = self._progress.pop(model, None)
-                progress = {model: p} if p is not None else {}
-        return {m: "".join(parts) for m, parts in text.items()}, progress
 
 
 class CompareService(QObject):
@@ -103,7 +79,6 @@ class CompareService(QObject):
     failed = Signal(str)
     cancelled = Signal()
     together_checked = Signal(object)
-    _event = Signal(object)
 
     def __init__(self, services: Services, store: StoreHolder, *,
                  client_factory: Callable[[], OllamaClient] | None = None,
@@ -114,17 +89,14 @@ class CompareService(QObject):
         self._runner = runner
         self._store = store
         self._client_factory = client_factory or services.client
-        self._buffers = _Buffers()
-        self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(self._on_job_finished)
-        self._jobs.failed.connect(self._on_job_failed)
-        self._jobs.cancelled.connect(self._on_job_cancelled)
-        self._event.connect(self._on_event)
-        self._timer = QTimer(self)
-        self._timer.setInterval(flush_ms)
-        self._timer.timeout.connect(self.flush)
+        self._bridge = services.bridge
+        self._text: Throttle[str, str, list[str]] = Throttle(
+            services.bridge, flush_ms, self._deliver_text, appended, self)
+        self._progress: Throttle[str, PullProgress, PullProgress] = Throttle(
+            services.bridge, flush_ms, self.pull_progress.emit, latest, self)
+        self._jobs = Jobs(services.io, services.bridge, on_finished=self._on_job_finished,
+                          on_failed=self._on_job_failed, on_cancelled=self._on_job_cancelled)
         self._rerun_of: ComparisonResult | None = None
-        self.flushes = 0  # how many timer flushes emitted something (the benchmark reads it)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -138,38 +110,45 @@ class CompareService(QObject):
         store_holder = self._store
         sink, runner = self._sink, self._runner
         spec, pull = request.spec, request.pull_missing
+        puller = self._services.pulls.puller() if self._services.pulls is not None else None
         self._rerun_of = request.rerun_of
-        self._buffers.take()
+        self._text.discard()
+        self._progress.discard()
 
         async def job() -> ComparisonResult:
             store = await asyncio.to_thread(store_holder.get)
-            return await runner(client, spec, store=store, machine=machine, on_event=sink,
-                                pull_missing=pull)
+            result = await runner(client, spec, store=store, machine=machine, on_event=sink,
+                                  pull_missing=pull, puller=puller)
+            return copy.deepcopy(result)
 
         self._jobs.start(RUN_JOB, job)
-        self._timer.start()
 
     def stop(self) -> bool:
         """Cancel the running comparison at once; True when one was running."""
         return self._jobs.cancel(RUN_JOB)
 
+    @property
+    def flushes(self) -> int:
+        """How many throttled deliveries carried text (the benchmark reads it)."""
+        return self._text.deliveries
+
     def _sink(self, event: CompareEvent) -> None:
         """Runs on the I/O thread."""
         if event.kind == "token":
-            self._buffers.add_text(event.model, event.text)
+            self._text.put(event.model, event.text)
         elif event.kind == "pulling" and event.progress is not None:
-            self._buffers.set_progress(event.model, event.progress)
+            self._progress.put(event.model, event.progress)
         else:
-            self._event.emit(event)
+            if event.result is not None:  # still mutating on this thread: send a copy
+                event = replace(event, result=copy.deepcopy(event.result))
+            self._bridge.post(self._on_event, event)
+
+    def _deliver_text(self, model: str, parts: list[str]) -> None:
+        self.tokens.emit(model, "".join(parts))
 
     def flush(self, model: str | None = None) -> None:
-        text, progress = self._buffers.take(model)
-        for m, p in progress.items():
-            self.pull_progress.emit(m, p)
-        for m, t in text.items():
-            self.tokens.emit(m, t)
-        if model is None and (text or progress):
-            self.flushes += 1
+        self._progress.flush(model)
+        self._text.flush(model)
 
     def _on_event(self, event: CompareEvent) -> None:
         if event.kind == "started" and event.result is not None:
@@ -184,7 +163,6 @@ class CompareService(QObject):
         if job != RUN_JOB:
             self.together_checked.emit(result)
             return
-        self._timer.stop()
         self.flush()
         assert isinstance(result, ComparisonResult)
         self.finished.emit(result)
@@ -196,13 +174,11 @@ class CompareService(QObject):
         if job != RUN_JOB:
             self.together_checked.emit(TogetherVerdict(False, message))
             return
-        self._timer.stop()
         self.flush()
         self.failed.emit(message)
 
     def _on_job_cancelled(self, job: str) -> None:
         if job == RUN_JOB:
-            self._timer.stop()
             self.flush()
             self.cancelled.emit()
 
@@ -224,8 +200,9 @@ class CompareService(QObject):
         self._jobs.start(CHECK_JOB, lambda: _together(client, models, machine, num_ctx))
 
     def shutdown(self) -> None:
-        self._timer.stop()
         self._jobs.cancel_all()
+        self._text.discard()
+        self._progress.discard()
 
 
 async def _together(client: OllamaClient, models: list[str], machine: Machine | None,

@@ -15,6 +15,7 @@ from quantdesk.core.compare.export import export_to_file
 from quantdesk.core.compare.results import ComparisonResult
 from quantdesk.core.store import ComparisonSummary
 from quantdesk.ui.io_thread import IoThread
+from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.jobs import Jobs
 
@@ -34,12 +35,12 @@ class CompareHistory(QObject):
     exported = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, io: IoThread, store: StoreHolder, parent: QObject | None = None) -> None:
+    def __init__(self, io: IoThread, bridge: Bridge, store: StoreHolder,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
-        self._jobs = Jobs(io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(lambda _job, msg: self.failed.emit(msg))
+        self._jobs = Jobs(io, bridge, on_finished=self._on_finished,
+                          on_failed=lambda _job, msg: self.failed.emit(msg))
         self.summaries: list[ComparisonSummary] = []
 
     def refresh(self) -> None:

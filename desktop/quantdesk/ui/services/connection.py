@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
 from quantdesk.core.ollama.host import parse_host
 from quantdesk.ui.io_thread import IoThread
+from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.jobs import Jobs
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,13 @@ class ConnectionService(QObject):
     disconnected = Signal(str)
     host_changed = Signal(str)
 
-    def __init__(self, io: IoThread, host: str, parent: QObject | None = None) -> None:
+    def __init__(self, io: IoThread, bridge: Bridge, host: str,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._io = io
-        self._jobs = Jobs(io, self)
-        self._jobs.finished.connect(self._on_probe_ok)
-        self._jobs.failed.connect(self._on_probe_failed)
+        self.io = io
+        self.bridge = bridge
+        self._jobs = Jobs(io, bridge, on_finished=self._on_probe_ok,
+                          on_failed=self._on_probe_failed)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.probe)
@@ -116,7 +118,7 @@ class ConnectionService(QObject):
         # closing a pool while one of its connections is still being opened leaks that
         # socket. Shutdown cancels the wait and closes every retired client itself.
         self._retired.append(old)
-        self._closing.append(self._io.submit(_close_later(old)))
+        self._closing.append(self.io.submit(_close_later(old)))
         self._client = OllamaClient(host)
         self._backoff_ms = FIRST_RETRY_MS
         self._set(ConnectionState(host, "connecting"))

@@ -9,6 +9,7 @@ from quantdesk.core.config import parse_hardware_override
 from quantdesk.core.hardware import machine_override, probe_machine_async
 from quantdesk.core.machine import Machine
 from quantdesk.ui.io_thread import IoThread
+from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.jobs import Jobs
 
 
@@ -24,15 +25,15 @@ class HardwareService(QObject):
     def __init__(
         self,
         io: IoThread,
+        bridge: Bridge,
         *,
         override: str = "",
         probed_machine: Machine | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._jobs = Jobs(io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(lambda _job, msg: self.failed.emit(msg))
+        self._jobs = Jobs(io, bridge, on_finished=self._on_finished,
+                          on_failed=lambda _job, msg: self.failed.emit(msg))
         self._override = override
         # A machine given up front (demo mode, tests) replaces the probe.
         self._fixed = probed_machine

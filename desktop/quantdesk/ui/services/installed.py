@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.ollama import LocalModel
+from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.connection import ConnectionService
 from quantdesk.ui.services.jobs import Jobs
 
@@ -22,12 +23,12 @@ class InstalledModels(QObject):
     changed = Signal(list)
     failed = Signal(str)
 
-    def __init__(self, connection: ConnectionService, parent: QObject | None = None) -> None:
+    def __init__(self, connection: ConnectionService, bridge: Bridge,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._conn = connection
-        self._jobs = Jobs(connection._io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(lambda _job, msg: self.failed.emit(msg))
+        self._jobs = Jobs(connection.io, bridge, on_finished=self._on_finished,
+                          on_failed=lambda _job, msg: self.failed.emit(msg))
         self._models: list[LocalModel] = []
         connection.connected.connect(lambda _v: self.refresh())
         connection.host_changed.connect(lambda _h: self._clear())

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.ollama import LocalModel, OllamaClient, ShowResponse
 from quantdesk.ui.services.jobs import Jobs
-from quantdesk.ui.services.registry import Services
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.container import Services
 
 SHOW_CONCURRENCY = 4  # enough to fill a library quickly without queueing the daemon
 
@@ -37,9 +40,9 @@ class LibraryService(QObject):
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._services = services
-        self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(self._on_failed)
+        self._bridge = services.bridge
+        self._jobs = Jobs(services.io, services.bridge, on_finished=self._on_finished,
+                          on_failed=self._on_failed)
         self._shapes: dict[str, ShowResponse] = {}  # digest -> show answer
         services.connection.host_changed.connect(self._on_host_changed)
 
@@ -73,11 +76,14 @@ class LibraryService(QObject):
                     show = await client.show(m.name)
                 except Exception:  # one unreadable model must not hide the others' fit
                     return
-            self._shapes[m.digest] = show  # dict writes are atomic; readers tolerate a miss
-            self.shown.emit(m.name, show)
+            self._bridge.post(self._on_shown, m, show)
 
         await asyncio.gather(*(one(m) for m in models))
         return len(models)
+
+    def _on_shown(self, model: LocalModel, show: ShowResponse) -> None:
+        self._shapes[model.digest] = show
+        self.shown.emit(model.name, show)
 
     def copy(self, source: str, destination: str) -> None:
         client = self._services.client()

@@ -12,7 +12,7 @@ Pairs are kept for the *probed* machine only: a "what if" override from the sett
 change where the model really loaded, and the demo's simulated machine must not teach the
 real one (it carries an ``override`` description, so it is skipped).
 
-One service per app (:func:`shared_predictions`): the Running page asks for predictions and
+One service per app (``services.predictions``): the Running page asks for predictions and
 the Machine page shows the correction, both from the same signals.
 """
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -38,7 +38,9 @@ from quantdesk.core.store.load_pairs import (
     record_observed_load,
 )
 from quantdesk.ui.services.jobs import Jobs
-from quantdesk.ui.services.registry import Services
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +69,8 @@ class PredictionService(QObject):
         super().__init__(parent)
         self._services = services
         self.history_path = history_path  # None: the usual history file
-        self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(self._on_failed)
+        self._jobs = Jobs(services.io, services.bridge, on_finished=self._on_finished,
+                          on_failed=self._on_failed)
         self._done: dict[tuple[str, str, int], LoadObservation] = {}
         self.calibration: Calibration | None = None
 
@@ -157,14 +158,3 @@ def _predict_and_record(running: RunningModel, show: ShowResponse, machine: Mach
             log.warning("load of %s not recorded: %s", running.name, exc)
     return _Answer(record_observed_load(None, running, show, machine, version), None)
 
-
-_SHARED: weakref.WeakKeyDictionary[Services, PredictionService] = weakref.WeakKeyDictionary()
-
-
-def shared_predictions(services: Services) -> PredictionService:
-    """The app's one prediction service (the Running and Machine pages share it)."""
-    service = _SHARED.get(services)
-    if service is None:
-        service = PredictionService(services)
-        _SHARED[services] = service
-    return service

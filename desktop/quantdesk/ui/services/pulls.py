@@ -1,90 +1,79 @@
-"""The download queue: pulls run on the I/O loop, one (or a few) at a time, in order.
+"""The app's download queue: core's :class:`PullQueue` on the GUI thread, its attempts on the
+I/O loop, its snapshots as Qt signals.
 
 Progress lines arrive about every 60 ms per pull and much faster from a fast mirror, so the
-I/O thread never emits per line: it writes the newest figures into a per-attempt record under
-a lock, and a GUI timer (20 Hz, running only while a pull is active) turns what changed into
-one ``changed`` signal per pull. Cancelling closes the stream, which makes the daemon stop;
-the daemon keeps the partial blobs, so :meth:`PullsService.retry` resumes where it stopped.
+I/O thread never posts per line: a :class:`Throttle` keeps each attempt's newest figures and
+delivers them at most 20 times a second. Outcomes cross the bridge at once, after a flush of
+that attempt's figures so the bar shows its last value before "done".
+
+The comparison pulls a missing variant through this same queue (:meth:`puller`), so its pull
+shows in Downloads, gets the disk check and waits its turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
-import threading
-import weakref
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from quantdesk.core.ollama import OllamaClient, PullProgress
-from quantdesk.ui.services.jobs import Jobs
-from quantdesk.ui.services.pulls_disk import (
-    DiskCheck,
-    DiskSpaceShort,
-    free_space,
-    is_local,
-    models_dir,
-    require_space,
+from quantdesk.core.ollama import PullProgress
+from quantdesk.core.pulls import (
+    LayerState,
+    PullFailed,
+    PullFigures,
+    PullQueue,
+    PullState,
 )
+from quantdesk.core.pulls.queue import Work
+from quantdesk.ui.services.jobs import Jobs
+from quantdesk.ui.services.throttle import Throttle, latest
 
 if TYPE_CHECKING:
-    from quantdesk.ui.services.registry import Services
+    from quantdesk.ui.services.container import Services
 
-Phase = Literal["queued", "pulling", "done", "failed", "cancelled"]
 FLUSH_MS = 50  # 20 Hz: smooth bars without repainting per daemon line
 
-
-@dataclass(frozen=True, slots=True)
-class LayerState:
-    digest: str
-    completed: int
-    total: int
-
-    @property
-    def done(self) -> bool:
-        return self.total > 0 and self.completed >= self.total
-
-    @property
-    def short(self) -> str:
-        return self.digest.removeprefix("sha256:")[:12]
+__all__ = ["FLUSH_MS", "LayerState", "PullState", "PullsService"]
 
 
-@dataclass(frozen=True, slots=True)
-class PullState:
-    name: str
-    phase: Phase
-    status: str = ""  # the daemon's own words ("pulling 0a8c26691023", "verifying ...")
-    completed: int = 0
-    total: int = 0
-    speed: float = 0.0  # bytes per second
-    eta_s: float | None = None
-    layers: tuple[LayerState, ...] = ()
-    message: str = ""  # why it failed, in words a user can act on
-    expected_bytes: int = 0  # the size announced before the pull (0: unknown)
-    attempt: int = 1
+class _BridgedRunner:
+    """Runs each attempt on the I/O loop; reports back on the GUI thread."""
 
-    @property
-    def active(self) -> bool:
-        return self.phase in ("queued", "pulling")
+    def __init__(self, services: Services, owner: QObject) -> None:
+        self._queue: PullQueue | None = None
+        self._figures: Throttle[str, PullFigures, PullFigures] = Throttle(
+            services.bridge, FLUSH_MS, self._on_figures, latest, owner)
+        self.jobs = Jobs(services.io, services.bridge, on_finished=self._on_finished,
+                         on_failed=self._on_failed, on_cancelled=self._on_cancelled)
 
-    @property
-    def fraction(self) -> float:
-        if self.phase == "done":
-            return 1.0
-        total = max(self.total, self.expected_bytes)
-        return min(1.0, self.completed / total) if total > 0 else 0.0
+    def start(self, job: str, work: Work, queue: PullQueue) -> None:
+        self._queue = queue
+        put = self._figures.put
+        self.jobs.start(job, lambda: work(lambda figures: put(job, figures)))
 
+    def cancel(self, job: str) -> bool:
+        return self.jobs.cancel(job)
 
-class _Live:
-    """What the I/O thread knows about one attempt; read by the GUI under the service lock."""
+    def _on_figures(self, job: str, figures: PullFigures) -> None:
+        if self._queue is not None:
+            self._queue.progress(job, figures)
 
-    def __init__(self) -> None:
-        self.progress: PullProgress | None = None
-        self.layers: dict[str, LayerState] = {}
-        self.dirty = False
+    def _on_finished(self, job: str, _result: object) -> None:
+        self._figures.flush(job)
+        if self._queue is not None:
+            self._queue.finished(job)
+
+    def _on_failed(self, job: str, message: str) -> None:
+        self._figures.flush(job)
+        if self._queue is not None:
+            self._queue.failed(job, message)
+
+    def _on_cancelled(self, job: str) -> None:
+        self._figures.flush(job)
+        if self._queue is not None:
+            self._queue.cancelled(job)
 
 
 class PullsService(QObject):
@@ -104,211 +93,98 @@ class PullsService(QObject):
     cancelled = Signal(str)
     removed = Signal(str)
 
-    def __init__(
-        self,
-        services: Services,
-        *,
-        max_active: int = 1,
-        disk_check: bool = True,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, services: Services, *, max_active: int = 1, disk_check: bool = True,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._services = services
-        self._max_active = max(1, max_active)
-        self._disk_check = disk_check
-        self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(self._on_failed)
-        self._jobs.cancelled.connect(self._on_cancelled)
-        self._lock = threading.Lock()
-        self._states: dict[str, PullState] = {}  # insertion order = queue order
-        self._live: dict[str, _Live] = {}
-        self._flush = QTimer(self)
-        self._flush.setInterval(FLUSH_MS)
-        self._flush.timeout.connect(self._flush_now)
+        self._runner = _BridgedRunner(services, self)
+        self.queue = PullQueue(self._runner, services.client, max_active=max_active,
+                               disk_check=disk_check, on_change=self._on_change,
+                               on_end=self._on_end, on_removed=self.removed.emit)
+        # Progress listeners of comparisons waiting on a pull, by model (GUI thread).
+        self._watchers: dict[str, list[Callable[[PullState], None]]] = {}
 
     # -- queries ----------------------------------------------------------------------------
-
     def states(self) -> list[PullState]:
-        return list(self._states.values())
+        return self.queue.states()
 
     def state(self, name: str) -> PullState | None:
-        return self._states.get(name)
+        return self.queue.state(name)
 
     def has_active(self) -> bool:
         """True while something is queued or downloading (the window asks before closing)."""
-        return any(s.active for s in self._states.values())
+        return self.queue.has_active()
 
     def active_names(self) -> list[str]:
-        return [s.name for s in self._states.values() if s.active]
+        return self.queue.active_names()
 
     # -- actions ----------------------------------------------------------------------------
-
     def pull(self, name: str, expected_bytes: int = 0) -> None:
         """Queue a pull; a model already queued or downloading is left alone."""
-        name = name.strip()
-        old = self._states.get(name)
-        if old is not None and old.active:
-            return
-        attempt = old.attempt + 1 if old is not None else 1
-        expected = expected_bytes or (old.expected_bytes if old else 0)
-        if old is not None:
-            del self._states[name]  # a retry moves to the end of the queue
-        self._states[name] = PullState(name, "queued", "waiting", expected_bytes=expected,
-                                       attempt=attempt)
-        self.added.emit(name)
-        self.changed.emit(name, self._states[name])
-        self._start_next()
+        self.queue.pull(name, expected_bytes)
 
     def retry(self, name: str) -> None:
-        """Pull again; the daemon resumes from the partial download it kept."""
-        state = self._states.get(name)
-        if state is not None and not state.active:
-            self.pull(name, state.expected_bytes)
+        self.queue.retry(name)
 
     def cancel(self, name: str) -> None:
-        state = self._states.get(name)
-        if state is None or not state.active:
-            return
-        if state.phase == "queued":
-            self._set(dataclasses.replace(state, phase="cancelled", status="cancelled"))
-            self.cancelled.emit(name)
-            return
-        self._jobs.cancel(self._job_id(state))
+        self.queue.cancel(name)
 
     def remove(self, name: str) -> None:
-        """Forget a finished, failed or cancelled row."""
-        state = self._states.get(name)
-        if state is not None and not state.active:
-            del self._states[name]
-            self.removed.emit(name)
+        self.queue.remove(name)
 
     def cancel_all(self) -> None:
-        for name in self.active_names():
-            self.cancel(name)
+        self.queue.cancel_all()
 
     def shutdown(self) -> None:
-        self._flush.stop()
-        self._jobs.cancel_all()
+        self._runner.jobs.cancel_all()
 
-    # -- running ----------------------------------------------------------------------------
+    def puller(self) -> Callable[[str, Callable[[PullProgress], None]], Any]:
+        """For a job on the I/O loop: ``await pull(name, on_progress)`` through this queue
+        (raises PullFailed unless the pull ends done; cancelling it cancels the pull)."""
+        post = self._services.bridge.post
 
-    @staticmethod
-    def _job_id(state: PullState) -> str:
-        # The attempt number keeps a late "cancelled" of an old attempt off the new one.
-        return f"{state.name}\n{state.attempt}"
+        async def pull(name: str, on_progress: Callable[[PullProgress], None]) -> None:
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[PullState] = loop.create_future()
 
-    def _start_next(self) -> None:
-        running = sum(1 for s in self._states.values() if s.phase == "pulling")
-        for state in list(self._states.values()):
-            if running >= self._max_active:
-                break
-            if state.phase != "queued":
-                continue
-            live = _Live()
-            with self._lock:
-                self._live[state.name] = live
-            self._set(dataclasses.replace(state, phase="pulling", status="starting"))
-            client = self._services.client()
-            local = self._disk_check and is_local(client.host)
-            self._jobs.start(
-                self._job_id(state),
-                lambda c=client, n=state.name, e=state.expected_bytes, lv=live, lo=local: (
-                    self._run(c, n, e, lv, lo)),
-            )
-            running += 1
-        if running and not self._flush.isActive():
-            self._flush.start()
+            def resolve(state: PullState) -> None:
+                if not done.done():
+                    done.set_result(state)
 
-    async def _run(
-        self, client: OllamaClient, name: str, expected: int, live: _Live, local: bool
-    ) -> None:
-        check: DiskCheck | None = None
-        if local:
-            check = await asyncio.to_thread(free_space, models_dir())
-            require_space(name, expected, check)
-        async with contextlib.aclosing(client.pull(name)) as stream:
-            async for progress in stream:
-                self._record(live, progress)
-                # Sizes of later layers appear only as they start: re-check as they do.
-                remaining = progress.total - progress.completed
-                if check is not None and remaining > check.free:
-                    raise DiskSpaceShort(name, remaining, check.free, check.where)
+            def watch(state: PullState) -> None:  # GUI thread
+                if state.phase in ("pulling", "done") and state.total > 0:
+                    loop.call_soon_threadsafe(on_progress, state.as_progress())
 
-    def _record(self, live: _Live, progress: PullProgress) -> None:
-        """Runs on the I/O thread: keep the newest figures, emit nothing."""
-        with self._lock:
-            live.progress = progress
-            if progress.digest and progress.layer_total > 0:
-                live.layers[progress.digest] = LayerState(
-                    progress.digest, progress.layer_completed, progress.layer_total)
-            live.dirty = True
+            def enqueue() -> None:  # GUI thread
+                self._watchers.setdefault(name, []).append(watch)
+                self.queue.pull(name, when_done=lambda s: loop.call_soon_threadsafe(resolve, s))
 
-    def _flush_now(self) -> None:
-        for name, state in list(self._states.items()):
-            if state.phase != "pulling":
-                continue
-            with self._lock:
-                live = self._live.get(name)
-                if live is None or not live.dirty:
-                    continue
-                live.dirty = False
-                p, layers = live.progress, tuple(live.layers.values())
-            if p is not None:
-                self._set(dataclasses.replace(
-                    state, status=p.status, completed=p.completed, total=p.total,
-                    speed=p.speed, eta_s=p.eta_s, layers=layers))
-        if not any(s.phase == "pulling" for s in self._states.values()):
-            self._flush.stop()
+            post(enqueue)
+            try:
+                state = await done
+            except asyncio.CancelledError:
+                post(self.queue.cancel, name)
+                raise
+            if state.phase != "done":
+                raise PullFailed(state)
 
-    def _set(self, state: PullState) -> None:
-        self._states[state.name] = state
+        return pull
+
+    # -- queue callbacks (GUI thread) --------------------------------------------------------
+    def _on_change(self, state: PullState) -> None:
+        if state.phase == "queued":
+            self.added.emit(state.name)
         self.changed.emit(state.name, state)
+        for watch in self._watchers.get(state.name, ()):
+            watch(state)
 
-    def _current(self, job_id: str) -> PullState | None:
-        name, _, attempt = job_id.rpartition("\n")
-        state = self._states.get(name)
-        if state is None or str(state.attempt) != attempt or state.phase != "pulling":
-            return None
-        return state
-
-    def _end(self, job_id: str, phase: Phase, status: str, message: str = "") -> str | None:
-        state = self._current(job_id)
-        if state is None:
-            return None
-        self._flush_now()  # show the last figures before the outcome
-        state = self._states[state.name]
-        with self._lock:
-            self._live.pop(state.name, None)
-        if phase == "done":
-            state = dataclasses.replace(state, completed=max(state.total, state.completed),
-                                        eta_s=0.0, speed=0.0)
-        self._set(dataclasses.replace(state, phase=phase, status=status, message=message))
-        self._start_next()
-        return state.name
-
-    def _on_finished(self, job_id: str, _result: object) -> None:
-        if (name := self._end(job_id, "done", "success")) is not None:
+    def _on_end(self, state: PullState) -> None:
+        self._watchers.pop(state.name, None)
+        if state.phase == "done":
             self._services.installed.refresh()  # every page's list shows the new model
-            self.finished.emit(name)
+            self.finished.emit(state.name)
+        elif state.phase == "failed":
+            self.failed.emit(state.name, state.message)
+        else:
+            self.cancelled.emit(state.name)
 
-    def _on_failed(self, job_id: str, message: str) -> None:
-        if (name := self._end(job_id, "failed", "failed", message)) is not None:
-            self.failed.emit(name, message)
-
-    def _on_cancelled(self, job_id: str) -> None:
-        if (name := self._end(job_id, "cancelled", "cancelled")) is not None:
-            self.cancelled.emit(name)
-
-
-_SHARED: weakref.WeakKeyDictionary[Services, PullsService] = weakref.WeakKeyDictionary()
-
-
-def shared_pulls(services: Services) -> PullsService:
-    """The one download queue of this app (Variants queues, Downloads shows, the window asks
-    ``has_active()`` before closing)."""
-    pulls = _SHARED.get(services)
-    if pulls is None:
-        pulls = PullsService(services)
-        _SHARED[services] = pulls
-    return pulls

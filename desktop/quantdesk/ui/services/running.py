@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from quantdesk.core.ollama import ConnectionDropped, DaemonUnreachable, OllamaClient, RunningModel
+from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.connection import ConnectionService
 from quantdesk.ui.services.jobs import Jobs
 
@@ -40,6 +41,7 @@ class RunningService(QObject):
     def __init__(
         self,
         connection: ConnectionService,
+        bridge: Bridge,
         *,
         keep_alive: str = "5m",
         num_ctx: int = 0,
@@ -47,9 +49,8 @@ class RunningService(QObject):
     ) -> None:
         super().__init__(parent)
         self._conn = connection
-        self._jobs = Jobs(connection._io, self)
-        self._jobs.finished.connect(self._on_finished)
-        self._jobs.failed.connect(self._on_failed)
+        self._jobs = Jobs(connection.io, bridge, on_finished=self._on_finished,
+                          on_failed=self._on_failed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -29,7 +29,9 @@ from quantdesk.core.registry import (
 from quantdesk.core.registry.model_shape import model_shape
 from quantdesk.core.registry.tags import size_token
 from quantdesk.ui.services.jobs import Jobs
-from quantdesk.ui.services.registry import Services
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.container import Services
 
 
 @dataclass(slots=True)
@@ -108,9 +110,9 @@ class VariantsService(QObject):
         super().__init__(parent)
         self._services = services
         self._cache: PageCache = PageCache() if use_cache else NoCache()
-        self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(lambda q, ladder: self.ladder_ready.emit(q, ladder))
-        self._jobs.failed.connect(self.failed)
+        self._jobs = Jobs(services.io, services.bridge,
+                          on_finished=lambda q, ladder: self.ladder_ready.emit(q, ladder),
+                          on_failed=lambda q, message: self.failed.emit(q, message))
 
     def running(self, query: str) -> bool:
         return self._jobs.running(query)
