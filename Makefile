@@ -1,18 +1,33 @@
-# QuantDesk: every target creates .venv on first use.
+# QuantDesk: every target creates .venv on first use, with the exact versions of
+# requirements/lock.txt (`make lock` regenerates it).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/lock.txt
+# The core and the CLI without Qt: their tests run here too, so nothing in them needs it.
+CORE_VENV  := .venv-core
+CORE_PY    := $(CORE_VENV)/bin/python
+CORE_STAMP := $(CORE_VENV)/.installed
+CORE_TESTS := tests/unit tests/e2e tests/live
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test lint bench screenshots clean
+.PHONY: run demo test test-core lint bench screenshots clean lock stress-newest
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c $(LOCK) --upgrade pip
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[gui,test]'
 	touch $(STAMP)
+
+$(CORE_STAMP): pyproject.toml $(LOCK)
+	test -x $(CORE_PY) || $(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_PY) -m pip install --quiet -c $(LOCK) --upgrade pip
+	$(CORE_PY) -m pip install --quiet -c $(LOCK) -e '.[test]'
+	@! $(CORE_PY) -c 'import PySide6' 2>/dev/null || \
+		{ echo "$(CORE_VENV) must not have PySide6"; exit 1; }
+	touch $(CORE_STAMP)
 
 # Opens the app; with no Ollama reachable it offers the built-in simulated daemon.
 run: $(STAMP)
@@ -22,10 +37,15 @@ run: $(STAMP)
 demo: $(STAMP)
 	QT_QPA_PLATFORM= $(PY) -m quantdesk gui --demo
 
-test: $(STAMP)
+test: $(STAMP) $(CORE_STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory test-core
+
+# The core and CLI tests where PySide6 is not installed (pytest-qt stays unloaded).
+test-core: $(CORE_STAMP)
+	$(CORE_PY) -m pytest -q -p no:cacheprovider -p no:pytestqt $(CORE_TESTS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
@@ -37,8 +57,30 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	$(PY) -m quantdesk gui --demo --screenshots docs/screenshots
 
+# Resolve every dependency afresh (newest versions the ranges in pyproject.toml allow) and
+# write their exact versions to the lock file; run `make test` after it.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[gui,test,bundle]'
+	mkdir -p requirements
+	{ echo "# Exact versions make run, make test and .ci/run install (pip install -c)."; \
+	  echo "# Written by make lock on $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())'); do not edit by hand."; \
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable; } > $(LOCK)
+	rm -rf .venv-lock
+
+# The bridge stress test against the newest PySide6 on the index (even one the supported
+# range excludes), in a venv of its own.
+stress-newest: $(STAMP)
+	test -x .venv-newest/bin/python || $(PYTHON) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet -c $(LOCK) -e '.[gui,test]'
+	.venv-newest/bin/python -m pip install --quiet --upgrade --no-deps PySide6-Essentials shiboken6
+	.venv-newest/bin/python -c 'import PySide6; print("PySide6", PySide6.__version__)'
+	.venv-newest/bin/python -m pytest -q -p no:cacheprovider -s tests/ui/test_bridge_stress.py
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info
+	rm -rf $(VENV) $(CORE_VENV) .venv-newest .venv-lock build dist *.egg-info desktop/*.egg-info
 
 # --- Packaging: wheel and PyInstaller bundle (packaging/) ---
 .PHONY: wheel bundle
@@ -46,7 +88,7 @@ clean:
 BUNDLE_STAMP := $(VENV)/.bundle-installed
 
 $(BUNDLE_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,bundle]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[gui,test,bundle]'
 	touch $(BUNDLE_STAMP)
 
 # dist/quantdesk-<version>-py3-none-any.whl, with the icons, themes and simulator data inside.

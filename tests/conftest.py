@@ -4,6 +4,8 @@
 - No test reaches a real Ollama by accident: every test not marked ``live`` gets
   ``OLLAMA_HOST`` pointed at a loopback port where nothing listens (connection refused at
   once). ``live`` tests keep the real environment and are skipped unless a daemon answers.
+- Any WARNING (or worse) log record a test causes fails it, unless the test inspects logs
+  itself (it asks for ``caplog``) or is marked ``warning_logs_expected``.
 - ``sim``: a fresh simulated daemon per test (fast pulls and tokens), with ``OLLAMA_HOST``
   pointed at it. ``sim_factory(**kwargs)``: build one with custom settings (``installed``,
   ``version``, ``vram_bytes`` …); every daemon it made is stopped after the test.
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -55,6 +58,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         skip = pytest.mark.skip(reason="no real Ollama daemon answers at OLLAMA_HOST")
         for item in live:
             item.add_marker(skip)
+
+
+class _WarningRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_warning_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    handler = _WarningRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if "caplog" in request.fixturenames or request.node.get_closest_marker(
+            "warning_logs_expected"):
+        return
+    if handler.records:
+        lines = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in handler.records[:10]]
+        pytest.fail("unexpected WARNING log records (fix the cause, or mark the test "
+                    "warning_logs_expected):\n" + "\n".join(lines), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -44,7 +44,9 @@ BUILD_REQUIREMENTS: tuple[str, ...] = ("setuptools>=77", "wheel")
 
 def requirements() -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    return [*project["dependencies"], *BUILD_REQUIREMENTS]
+    # The app needs its `gui` extra (PySide6, pyqtgraph) besides the core's dependencies.
+    gui = project["optional-dependencies"]["gui"]
+    return [*project["dependencies"], *gui, *BUILD_REQUIREMENTS]
 
 
 def resolve(arch: str, reqs: list[str]) -> list[dict[str, str]]:

@@ -183,9 +183,12 @@ def test_ctrl_c_cancels_a_pull_cleanly(daemon):
     name = "qwen2.5:0.5b-instruct-q8_0"
     daemon.pull_bandwidth = 20e6  # slow enough to still be running when interrupted
     env = {**os.environ, "PYTHONPATH": str(REPO / "desktop")}
+    # A child inherits an ignored SIGINT (`trap '' INT`, nohup, some CI runners) and Python
+    # then installs no KeyboardInterrupt handler: give the child the default disposition.
     proc = subprocess.Popen(
         [sys.executable, "-m", "quantdesk", "pull", name, "--host", daemon.host],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stderr is not None

@@ -132,7 +132,7 @@ def test_flatpak_manifest_installs_the_app_and_every_dependency() -> None:
     deps = json.loads((FLATPAK / "python3-deps.json").read_text("utf-8"))
     wheels = {_normalise(Path(s["url"]).name.split("-")[0]) for s in deps["sources"]}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    for req in project["dependencies"]:
+    for req in [*project["dependencies"], *project["optional-dependencies"]["gui"]]:
         name = _normalise(re.split(r"[<>=!~\[; ]", req, maxsplit=1)[0])
         assert name in wheels, f"{req} has no wheel in python3-deps.json (rerun gen_python_deps.py)"
         assert f'"{req}"' in deps["build-commands"][0]

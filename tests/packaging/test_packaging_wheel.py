@@ -52,7 +52,10 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     # No pip inside: the test's pip installs into it (--python), which saves seconds.
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = str(env_dir / "bin" / "python")
-    offline = ["install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE), str(wheel)]
+    # The app as a user installs it: the wheel with its `gui` extra, at the locked versions.
+    app = f"{wheel}[gui]"
+    locked = ["-c", str(ROOT / "requirements" / "lock.txt")]
+    offline = ["install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE), *locked, app]
     proc = _pip(*offline, python=python)
     if proc.returncode != 0:
         # First run (or new dependencies): fill the wheelhouse, then install offline again.
@@ -63,7 +66,8 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--only-binary=:all:",
             "--dest",
             str(WHEELHOUSE),
-            str(wheel),
+            *locked,
+            app,
             timeout=600,
         )
         assert fetched.returncode == 0, fetched.stderr

@@ -10,8 +10,8 @@ import pytest
 from quantdesk.core.architecture import Architecture, ArchitectureError
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import from_shape, from_tensors
-from quantdesk.core.fit.ggml import UnknownTensorType, tensor_bytes
 from quantdesk.core.fit.mix import choose_type
+from quantdesk.core.gguf.type_tables import UnknownTensorType, tensor_bytes
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data" / "model-architectures.json"
 MiB, GiB = 1 << 20, 1 << 30
@@ -72,7 +72,6 @@ def test_tensor_list_groups_like_ollama():
         ("blk.1.ffn_down.weight", "q8_0", [512, 256]),
         ("v.blk.0.attn_q.weight", "F16", [64, 64]),
         ("rope_freqs.weight", "F32", [64]),
-        ("blk.0.exotic.weight", "Q99", [1]),  # unknown types are skipped, not fatal
     ]
     w = from_tensors(tensors, block_count=2)
     assert w.blocks == (256 * 256 * 144 // 256 + 256 * 4, 512 * 256 * 34 // 32)
@@ -88,6 +87,38 @@ def test_tensor_list_groups_like_ollama():
 def test_unknown_type_name_raises():
     with pytest.raises(UnknownTensorType):
         tensor_bytes("Q9_9", [32])
+
+
+# Hand-computed from llama.cpp's block structs: block_nvfp4 holds QK_NVFP4 = 64 weights in
+# 64/16 E4M3 scales + 64/2 bytes of E2M1 pairs = 36 bytes; block_q1_0 holds QK1_0 = 128
+# weights in a 2-byte f16 scale + 128/8 bytes of signs = 18 bytes.
+NVFP4_4096_SQUARE = 4096 * 4096 // 64 * 36  # 9,437,184 bytes
+Q1_0_4096_SQUARE = 4096 * 4096 // 128 * 18  # 2,359,296 bytes
+
+
+def test_nvfp4_and_q1_0_tensors_have_their_real_size():
+    assert tensor_bytes("NVFP4", [4096, 4096]) == NVFP4_4096_SQUARE == 9_437_184
+    assert tensor_bytes(40, [4096, 4096]) == NVFP4_4096_SQUARE  # by GGUF type id
+    assert tensor_bytes("q1_0", [4096, 4096]) == Q1_0_4096_SQUARE == 2_359_296
+    assert tensor_bytes(41, [4096, 4096]) == Q1_0_4096_SQUARE
+    w = from_tensors([("blk.0.ffn_up.weight", "NVFP4", [4096, 4096])], block_count=1)
+    assert w.blocks == (NVFP4_4096_SQUARE,)  # never the 0 bytes an unknown type used to add
+
+
+def test_a_tensor_of_unknown_type_stops_the_estimate_with_a_clear_message():
+    tensors = [("blk.0.attn_q.weight", "Q4_K", [256, 256]),
+               ("blk.0.exotic.weight", "Q99_X", [4096, 4096])]
+    with pytest.raises(UnknownTensorType) as err:
+        from_tensors(tensors, block_count=1)
+    assert isinstance(err.value, QuantDeskError)
+    assert "Q99_X" in str(err.value) and "cannot say whether the model fits" in str(err.value)
+    with pytest.raises(UnknownTensorType, match="type id 99"):
+        tensor_bytes(99, [32])
+
+
+def test_a_partial_block_counts_whole_never_less():
+    assert tensor_bytes("Q8_0", [33]) == 2 * 34  # 33 weights need two 32-weight blocks
+    assert tensor_bytes("F16", [3, 5]) == 30
 
 
 def test_quant_mix_rules():

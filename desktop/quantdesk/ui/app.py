@@ -3,10 +3,14 @@ start-up-benchmark modes."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -16,6 +20,8 @@ from quantdesk.ui.main_window import MainWindow
 from quantdesk.ui.ready import ReadyTracker
 from quantdesk.ui.resources import icon, style_sheet
 from quantdesk.ui.services.container import Services
+
+log = logging.getLogger(__name__)
 
 EXIT_WHEN_READY_ENV = "QUANTDESK_EXIT_WHEN_READY"
 SCREENSHOT_FAST_FORWARD = 10.0
@@ -57,6 +63,7 @@ def run_app(
         # The simulator serves the registry side too, so Variants works with no network.
         registry = registry or f"http://{host}"
     services = Services.create(host, registry=registry, machine=machine)
+    route_uncaught_errors(services)
     window = MainWindow(services)
     tracker = ReadyTracker(window.pages, window)
     app.aboutToQuit.connect(services.close)
@@ -96,3 +103,30 @@ def _exit_when_ready(
         QTimer.singleShot(0, done)
     else:
         tracker.page_ready.connect(lambda k: done() if k == key else None)
+
+
+def route_uncaught_errors(services: Services) -> None:
+    """An exception nothing caught, on any thread or on the I/O loop, is logged and shown
+    through the notifier (the window's tray or status bar) instead of vanishing."""
+    report = services.notifier.report_exception
+    post = services.bridge.post
+
+    def main_hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        log.error("uncaught exception", exc_info=(kind, exc, tb))
+        post(report, "the app", exc)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        log.error("uncaught exception in thread %s", getattr(args.thread, "name", "?"),
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        if args.exc_value is not None:
+            post(report, f"thread {getattr(args.thread, 'name', '?')}", args.exc_value)
+
+    def loop_hook(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        loop.default_exception_handler(context)
+        exc = context.get("exception")
+        post(report, "the I/O loop",
+             exc if isinstance(exc, BaseException) else RuntimeError(context.get("message")))
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook
+    services.io.loop.call_soon_threadsafe(services.io.loop.set_exception_handler, loop_hook)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from pathlib import Path
+
+from quantdesk.cli.output import err
 
 NAME = "gui"
 HELP = "open the desktop app"
@@ -18,9 +21,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
 
 
+GUI_MISSING = ("The desktop app needs PySide6, which is not installed: install it with "
+               "`pip install 'quantdesk[gui]'` (or `pipx install 'quantdesk[gui]'`).")
+
+
+def gui_available() -> bool:
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("PySide6", "pyqtgraph"))
+    except (ImportError, ValueError):  # a broken or half-removed install counts as missing
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     # Qt is imported here, not at module level: `quantdesk --help` and the other commands
-    # must not pay for it.
+    # must not pay for it, and the core and CLI run where Qt is not installed at all.
+    if not gui_available():
+        err(GUI_MISSING)
+        return 1
+    from quantdesk.ui.qt_health import binding_problem
+
+    if problem := binding_problem():
+        err(problem)
+        return 1
     from quantdesk.ui.app import run_app
 
     return run_app(

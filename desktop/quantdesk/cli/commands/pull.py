@@ -1,5 +1,9 @@
 """``quantdesk pull MODEL``: download a model, with a progress bar (bytes, speed, ETA) on stderr.
 
+The pull goes through core's pull queue, as the app's Downloads do: on a local daemon the
+free space of its models folder is checked first (and again as layer sizes appear); for a
+remote daemon the check is skipped and stderr says so.
+
 Ctrl-C stops the download cleanly (exit 130); the daemon keeps the partial files, so running
 the same pull again resumes. ``--json`` prints every progress event as one JSON line instead.
 """
@@ -16,6 +20,14 @@ from typing import TextIO
 from quantdesk.cli.output import err, human_bytes
 from quantdesk.core import units
 from quantdesk.core.ollama import OllamaClient, PullProgress
+from quantdesk.core.pulls import (
+    AsyncPullRunner,
+    PullFigures,
+    PullQueue,
+    PullState,
+    pull_and_wait,
+    skip_reason,
+)
 
 NAME = "pull"
 HELP = "download a model from the registry (Ctrl-C stops; pulling again resumes)"
@@ -84,21 +96,26 @@ class _Bar:
         self.width = 0
 
 
-async def _pull(host: str | None, model: str, insecure: bool, as_json: bool) -> PullProgress:
+async def _pull(host: str | None, model: str, insecure: bool, as_json: bool) -> PullState:
+    """Through the same queue the app uses: its free-disk check, then the daemon's stream."""
     bar = _Bar(sys.stderr)
-    last = PullProgress(status="")
+
+    def show(_name: str, figures: PullFigures) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(figures.progress.as_dict()) + "\n")
+            sys.stdout.flush()
+        else:
+            bar.show(figures.progress)
+
     try:
         async with OllamaClient(host) as client:
-            async for progress in client.pull(model, insecure=insecure):
-                last = progress
-                if as_json:
-                    sys.stdout.write(json.dumps(progress.as_dict()) + "\n")
-                    sys.stdout.flush()
-                else:
-                    bar.show(progress)
+            if reason := skip_reason(client.host):
+                err(reason)
+            queue = PullQueue(AsyncPullRunner(), lambda: client, insecure=insecure,
+                              on_progress=show)
+            return await pull_and_wait(queue, model)
     finally:
         bar.end()
-    return last
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from quantdesk.core.architecture import Architecture
-from quantdesk.core.fit.ggml import UnknownTensorType, tensor_bytes
 from quantdesk.core.fit.mix import block_bytes, embedding_bytes, vision_bytes
+from quantdesk.core.gguf.type_tables import tensor_bytes
 from quantdesk.core.quant import QuantLevel, parse_quant
 
 _BLOCK = re.compile(r"^blk\.(\d+)\.")
@@ -57,10 +57,9 @@ def from_tensors(tensors: Iterable[TensorSpec], block_count: int) -> LayerWeight
     projector = 0
     for spec in tensors:
         name, kind, shape = _unpack(spec)
-        try:
-            size = tensor_bytes(kind, shape)
-        except UnknownTensorType:
-            continue
+        # An unknown type raises UnknownTensorType: skipping the tensor would count it as
+        # 0 bytes and could call a model fitting that does not fit.
+        size = tensor_bytes(kind, shape)
         m = _BLOCK.match(name)
         if m and int(m.group(1)) < block_count:
             blocks[int(m.group(1))] += size

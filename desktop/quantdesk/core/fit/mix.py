@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quantdesk.core.architecture import Architecture
-from quantdesk.core.fit.ggml import block_size, tensor_bytes
+from quantdesk.core.gguf.type_tables import block_size, tensor_bytes
 
 _BASE = {
     "F32": "F32",

@@ -1,8 +1,15 @@
 """GGUF value types and ggml tensor types, with the block sizes that give tensor byte sizes.
 
-Figures from the GGUF spec and ggml's type traits (remote-catalogs.md §4.1–4.2). A tensor of
-``n`` weights in a type with ``block`` weights per ``block_bytes`` bytes takes
+The one ggml type table of QuantDesk: the GGUF reader and the fit estimate both size tensors
+from it. Figures from the GGUF spec and ggml's type traits (``blck_size`` / ``type_size`` in
+ggml.c, remote-catalogs.md §4.1–4.2); NVFP4 (``QK_NVFP4`` 64 weights in a 36-byte
+``block_nvfp4``: 4 E4M3 scales + 32 bytes of E2M1 pairs) and Q1_0 (``QK1_0`` 128 weights in an
+18-byte ``block_q1_0``: one f16 scale + 16 bytes of sign bits) included. A tensor of ``n``
+weights in a type with ``block`` weights per ``block_bytes`` bytes takes
 ``n // block * block_bytes`` bytes, and its rows (``dims[0]``) are whole blocks.
+
+A type this table does not know is an error (:class:`UnknownTensorType`), never 0 bytes: a
+model sized without some of its tensors could be called fitting when it does not fit.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
+from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.gguf.errors import GGUFFormatError
 
 
@@ -136,3 +144,34 @@ def tensor_nbytes(kind: GGMLType, dims: Sequence[int], *, name: str = "tensor") 
             f"whole number of {kind.name} blocks ({kind.block} weights each)."
         )
     return math.prod(dims) // kind.block * kind.block_bytes
+
+
+class UnknownTensorType(QuantDeskError, ValueError):
+    """A tensor type newer than this table: its size cannot be known."""
+
+    def __init__(self, kind: str | int) -> None:
+        what = f"type id {kind}" if isinstance(kind, int) else f"type {kind!r}"
+        super().__init__(
+            f"Unknown ggml tensor {what}: QuantDesk cannot size it, so it cannot say whether "
+            "the model fits. A newer QuantDesk may know it.")
+        self.kind = kind
+
+
+def ggml_type_of(kind: str | int) -> GGMLType:
+    """The type given by name ("q4_K", as /api/show writes it) or by id (12)."""
+    found = _BY_CODE.get(kind) if isinstance(kind, int) else _BY_NAME.get(kind.strip().upper())
+    if found is None:
+        raise UnknownTensorType(kind)
+    return found
+
+
+def block_size(kind: str | int) -> int:
+    """Weights per block of ``kind``."""
+    return ggml_type_of(kind).block
+
+
+def tensor_bytes(kind: str | int, shape: Sequence[int]) -> int:
+    """Bytes of a tensor of ``kind`` and ``shape``; a partial last block counts whole (what a
+    malformed shape could need at most), so the answer is never below the true size."""
+    t = ggml_type_of(kind)
+    return -(-math.prod(int(d) for d in shape) // t.block) * t.block_bytes

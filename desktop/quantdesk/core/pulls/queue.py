@@ -40,13 +40,17 @@ class PullRunner(Protocol):
 class PullQueue:
     def __init__(self, runner: PullRunner, client: Callable[[], OllamaClient], *,
                  max_active: int = 1, disk_check: bool = True,
+                 insecure: bool = False,
                  on_change: Listener | None = None, on_end: Listener | None = None,
-                 on_removed: Callable[[str], None] | None = None) -> None:
+                 on_removed: Callable[[str], None] | None = None,
+                 on_progress: Callable[[str, PullFigures], None] | None = None) -> None:
         self._runner = runner
         self._client = client
         self._max_active = max(1, max_active)
         self._disk_check = disk_check
+        self._insecure = insecure
         self.on_change, self.on_end, self.on_removed = on_change, on_end, on_removed
+        self.on_progress = on_progress  # every line the runner relays (the CLI prints them)
         self._states: dict[str, PullState] = {}  # insertion order = queue order
         self._waiters: dict[str, list[Callable[[PullState], None]]] = {}
 
@@ -113,6 +117,8 @@ class PullQueue:
     def progress(self, job: str, figures: PullFigures) -> None:
         state = self._current(job)
         if state is not None:
+            if self.on_progress is not None:
+                self.on_progress(state.name, figures)
             p = figures.progress
             self._set(dataclasses.replace(
                 state, status=p.status, completed=p.completed, total=p.total, speed=p.speed,
@@ -152,7 +158,8 @@ class PullQueue:
 
             def work(report: Report, c: OllamaClient = client, n: str = name,
                      e: int = expected, k: bool = check) -> Coroutine[Any, Any, object]:
-                return pull_once(c, n, expected_bytes=e, check_disk=k, report=report)
+                return pull_once(c, n, expected_bytes=e, check_disk=k, report=report,
+                                 insecure=self._insecure)
 
             self._runner.start(job_id(started), work, self)
             running += 1

@@ -10,45 +10,23 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from dataclasses import dataclass
-from typing import Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
-from quantdesk.core.ollama.host import parse_host
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.jobs import Jobs
+from quantdesk.ui.services.states import ConnectionState
 
 log = logging.getLogger(__name__)
 
-Status = Literal["connecting", "connected", "unreachable"]
+__all__ = ["ConnectionService", "ConnectionState"]
 
 FIRST_RETRY_MS = 1000
 MAX_RETRY_MS = 30_000
 # How long a client replaced by a host change stays open for the requests still using it.
 RETIRE_DELAY_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionState:
-    host: str  # as the user gave it
-    status: Status
-    version: str = ""
-    reason: str = ""  # why it is unreachable, in words a user can act on
-    retry_in_ms: int = 0  # when the next automatic attempt happens
-
-    @property
-    def connected(self) -> bool:
-        return self.status == "connected"
-
-    @property
-    def display_host(self) -> str:
-        try:
-            return parse_host(self.host).netloc
-        except Exception:  # a host the parser rejects is still worth showing as typed
-            return self.host
 
 
 class ConnectionService(QObject):

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.connection import ConnectionState
+from quantdesk.ui.services.states import ConnectionState
 
 
 class DaemonBanner(QFrame):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core import units
 from quantdesk.ui.formatting import human_bytes
-from quantdesk.ui.services.pulls import LayerState, PullState
+from quantdesk.ui.services.states import LayerState, PullState
 from quantdesk.ui.widgets.actions import labelled_button
 
 PHASE_WORDS = {

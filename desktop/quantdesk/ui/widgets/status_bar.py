@@ -8,7 +8,7 @@ from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import RunningModel
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.resources import icon
-from quantdesk.ui.services.connection import ConnectionState
+from quantdesk.ui.services.states import ConnectionState
 
 _DOT_COLORS = {"connected": "#2e7d32", "connecting": "#f9a825", "unreachable": "#c62828"}
 

@@ -1,0 +1,42 @@
+"""Refusing to start on a Qt binding known to corrupt reference counts.
+
+PySide6-Essentials 6.12.0 drops one reference to ``True`` on every ``SignalInstance.emit()``,
+on any thread and with any payload, so every signal the app emits brings the interpreter
+closer to "Fatal Python error: bool_dealloc". The bridge keeps the I/O thread off signals
+entirely, but pages and widgets emit on the GUI thread all the time; on such a binding the
+app would abort within minutes. This check emits a few signals and counts.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QObject, Signal
+
+PROBE_EMITS = 64
+
+
+class _Probe(QObject):
+    poke = Signal()
+
+
+def emit_loses_references(emits: int = PROBE_EMITS) -> bool:
+    """True when emitting a signal drops references it never took (a broken binding)."""
+    probe = _Probe()
+    probe.poke.connect(lambda: None)
+    before = sys.getrefcount(True), sys.getrefcount(None)
+    for _ in range(emits):
+        probe.poke.emit()
+    after = sys.getrefcount(True), sys.getrefcount(None)
+    return any(b - a >= emits // 2 for a, b in zip(after, before, strict=True))
+
+
+def binding_problem() -> str:
+    """One sentence saying why this PySide6 cannot run the app ("" when it can)."""
+    import PySide6
+
+    if not emit_loses_references():
+        return ""
+    return (f"PySide6 {PySide6.__version__} loses a reference on every signal emit and would "
+            "crash QuantDesk; install the tested version with "
+            "`pip install -c requirements/lock.txt 'quantdesk[gui]'`.")
