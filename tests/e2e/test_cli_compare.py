@@ -39,8 +39,15 @@ def test_compare_json_history_and_exports(env, tmp_path):
             "response"}
     for run in data["runs"]:
         assert keys <= set(run) and run["response"] and run["eval_tps"] > 0
-    low, ref = data["runs"]
+    # Best first, as the app ranks them: both finished, and the reference (which reproduces
+    # itself) outranks the variant that agreed with it on fewer tokens.
+    ref, low = data["runs"]
+    assert [r["model"] for r in data["runs"]] == [MODELS[1], MODELS[0]]
+    assert [r["rank"] for r in data["runs"]] == [1, 2]
     assert low["agreement"] < ref["agreement"] == 1.0
+    table = (tmp_path / "c.md").read_text()
+    first_row = next(line for line in table.splitlines() if line.startswith("| 1 |"))
+    assert "q8" in first_row and "(ref)" in first_row
     assert "loading" in done.stderr and "done" in done.stderr  # progress on stderr
     heading = "# Comparison " + data["id"].replace("-", "\\-")  # Markdown-escaped
     assert (tmp_path / "c.md").read_text().startswith(heading)
@@ -57,7 +64,9 @@ def test_compare_json_history_and_exports(env, tmp_path):
         assert exported.returncode == 0, exported.stderr
     assert json.loads((tmp_path / "h.json").read_text())["comparison"]["id"] == data["id"]
     rows = list(csv.DictReader((tmp_path / "h.csv").read_text().splitlines()))
-    assert [r["model"] for r in rows] == MODELS
+    assert [(r["rank"], r["model"]) for r in rows] == [("1", MODELS[1]), ("2", MODELS[0])]
+    ranking = json.loads((tmp_path / "h.json").read_text())["ranking"]
+    assert ranking == [{"model": MODELS[1], "rank": 1}, {"model": MODELS[0], "rank": 2}]
 
     shown = qd(env, "history", "show", data["id"])
     assert shown.returncode == 0 and MODELS[0] in shown.stdout and data["id"] in shown.stdout
@@ -71,6 +80,9 @@ def test_task_set_table_for_people(env):
     done = qd(env, "compare", *MODELS, "--tasks", "arith:3")
     assert done.returncode == 0, done.stderr
     assert "ACCURACY" in done.stdout and "0%" in done.stdout and "cmp-" in done.stdout
+    header, *rows = [line for line in done.stdout.splitlines() if line.strip()][:3]
+    assert header.split()[:2] == ["#", "MODEL"]
+    assert [r.split()[0] for r in rows] == ["1", "2"]  # the ranking the app shows
 
 
 def test_errors_a_user_can_fix(env):

@@ -21,6 +21,7 @@ from quantdesk.core.compare import (
     export_to_file,
     run_comparison,
 )
+from quantdesk.core.compare.ranking import ranked, ranks
 from quantdesk.core.hardware import probe_machine_async
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.core.store import HistoryStore
@@ -49,16 +50,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", metavar="FILE", help="also write .json, .csv or .md")
 
 
-def run_json(run: RunResult) -> dict[str, Any]:
-    return {k: getattr(run, k) for k in (
+def run_json(run: RunResult, rank: int | None = None) -> dict[str, Any]:
+    return {"rank": rank} | {k: getattr(run, k) for k in (
         "model", "load_s", "ttft_s", "prompt_tps", "eval_tps", "size", "size_vram",
         "predicted_bytes", "first_divergence", "agreement", "approx_kl", "accuracy",
         "response")} | {"state": run.state, "error": run.error}
 
 
 def result_json(result: ComparisonResult) -> dict[str, Any]:
+    """Runs best first, each with its ``rank`` (null when it did not finish)."""
+    places = ranks(result)
     return {"id": result.id, "fingerprint": result.fingerprint, "reference": result.reference,
-            "complete": result.complete, "runs": [run_json(r) for r in result.runs]}
+            "complete": result.complete,
+            "runs": [run_json(r, places[r.model])
+                     for r in ranked(result.runs, result.reference)]}
 
 
 def _f(value: float | None, digits: int = 2) -> str:
@@ -67,14 +72,17 @@ def _f(value: float | None, digits: int = 2) -> str:
 
 def print_result(result: ComparisonResult) -> None:
     rows = []
-    for r in result.runs:
+    places = ranks(result)
+    for r in ranked(result.runs, result.reference):
         acc = "-" if r.accuracy is None else f"{r.accuracy:.0%}"
-        rows.append((r.model + (" *" if r.model == result.reference else ""), r.state,
+        place = places[r.model]
+        rows.append(("-" if place is None else place,
+                     r.model + (" *" if r.model == result.reference else ""), r.state,
                      _f(r.load_s), _f(r.ttft_s, 3), _f(r.eval_tps, 1), human_bytes(r.size),
                      human_bytes(r.predicted_bytes),
                      "-" if r.first_divergence is None else r.first_divergence,
                      _f(r.agreement, 3), _f(r.approx_kl, 3), acc))
-    print_table(("MODEL", "STATE", "LOAD S", "TTFT S", "TOK/S", "SIZE", "PREDICTED",
+    print_table(("#", "MODEL", "STATE", "LOAD S", "TTFT S", "TOK/S", "SIZE", "PREDICTED",
                  "DIVERGES", "AGREEMENT", "KL", "ACCURACY"), rows)
     sys.stdout.write(f"\n{result.id}  (* reference; "
                      f"{'complete' if result.complete else 'incomplete'})\n")

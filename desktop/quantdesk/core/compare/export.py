@@ -17,13 +17,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from quantdesk.core.compare.ranking import ranked, ranks
 from quantdesk.core.compare.results import ComparisonResult, RunResult
 from quantdesk.core.errors import QuantDeskError
 
 EXPORT_FORMAT = "quantdesk-comparison"
 EXPORT_VERSION = 1
+# Rows come best first, as the app ranks them ("rank" empty for a run that did not finish).
 CSV_COLUMNS: tuple[str, ...] = (
-    "comparison_id", "model", "reference", "state", "error", "quant", "bpw", "digest",
+    "comparison_id", "rank", "model", "reference", "state", "error", "quant", "bpw", "digest",
     "load_s", "ttft_s", "prompt_tps", "eval_tps", "prompt_tokens", "eval_tokens", "size",
     "size_vram", "predicted_bytes", "first_divergence", "agreement", "approx_kl", "similarity",
     "agreement_basis", "accuracy", "accuracy_low", "accuracy_high", "response",
@@ -39,8 +41,14 @@ class ExportError(QuantDeskError):
 # -- JSON -----------------------------------------------------------------------------------
 
 def to_json(result: ComparisonResult) -> str:
+    """The whole result (runs in the order given, so it reads back unchanged) and
+    ``ranking``: the models best first, as the app ranks them."""
+    order = [r.model for r in ranked(result.runs, result.reference)]
+    places = ranks(result)
     return json.dumps({"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
-                       "comparison": result.to_dict()}, indent=2, ensure_ascii=False)
+                       "comparison": result.to_dict(),
+                       "ranking": [{"model": m, "rank": places[m]} for m in order]},
+                      indent=2, ensure_ascii=False)
 
 
 def from_json(text: str) -> ComparisonResult:
@@ -65,9 +73,10 @@ def to_csv(result: ComparisonResult) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for run in result.runs:
-        row = {"comparison_id": result.id, "reference": run.model == result.reference,
-               **run.to_dict()}
+    places = ranks(result)
+    for run in ranked(result.runs, result.reference):
+        row = {"comparison_id": result.id, "rank": places[run.model],
+               "reference": run.model == result.reference, **run.to_dict()}
         writer.writerow([csv_cell(row.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue()
 
@@ -94,10 +103,11 @@ def _num(value: float | int | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _md_row(run: RunResult, reference: str) -> str:
+def _md_row(run: RunResult, reference: str, place: int | None) -> str:
     acc = "-" if run.accuracy is None else (
         f"{run.accuracy:.0%} ({run.accuracy_low:.0%}–{run.accuracy_high:.0%})")
-    cells = [md_escape(run.model) + (" (ref)" if run.model == reference else ""),
+    cells = ["-" if place is None else str(place),
+             md_escape(run.model) + (" (ref)" if run.model == reference else ""),
              md_escape(run.state), _num(run.load_s), _num(run.ttft_s), _num(run.eval_tps, 1),
              _num(run.size), _num(run.size_vram), _num(run.predicted_bytes),
              _num(run.first_divergence), _num(run.agreement, 3), _num(run.approx_kl, 4),
@@ -122,10 +132,12 @@ def to_markdown(result: ComparisonResult) -> str:
     if spec.prompt is not None:
         lines += ["## Prompt", "", md_code_block(spec.prompt), ""]
     lines += ["## Results", "",
-              "| Model | State | Load s | TTFT s | Tokens/s | Size | VRAM | Predicted "
+              "| Rank | Model | State | Load s | TTFT s | Tokens/s | Size | VRAM | Predicted "
               "| Diverges at | Agreement | Approx. KL | Accuracy |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [_md_row(r, result.reference) for r in result.runs]
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    places = ranks(result)
+    lines += [_md_row(r, result.reference, places[r.model])
+              for r in ranked(result.runs, result.reference)]
     lines.append("")
     for run in result.runs:
         lines += [f"## {md_escape(run.model)}", ""]

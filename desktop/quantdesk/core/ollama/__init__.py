@@ -35,7 +35,6 @@ from quantdesk.core.ollama.names import (
     split_source,
 )
 from quantdesk.core.ollama.progress import PullProgress, PullTracker
-from quantdesk.core.ollama.tags import TagParts, format_tag, parse_tag
 from quantdesk.core.ollama.types import (
     LocalModel,
     ModelDetails,
@@ -75,17 +74,14 @@ __all__ = [
     "StreamError",
     "StreamStalled",
     "TagNotFound",
-    "TagParts",
     "Tensor",
     "display_name",
     "error_from_response",
     "error_from_stream_line",
-    "format_tag",
     "is_valid_model_name",
     "parse_host",
     "parse_keep_alive",
     "parse_model_name",
-    "parse_tag",
     "resolve_host",
     "same_model",
     "split_source",

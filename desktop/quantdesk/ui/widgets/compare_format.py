@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from quantdesk.core.compare import ranking
 from quantdesk.core.compare.results import RunResult
 from quantdesk.core.machine import Machine
 from quantdesk.ui.formatting import human_bytes
@@ -92,9 +93,7 @@ def memory_bytes(run: RunResult) -> int | None:
     return run.size if run.size is not None else run.predicted_bytes
 
 
-def quality(run: RunResult) -> float | None:
-    """Accuracy for a task set, agreement with the reference for a prompt."""
-    return run.accuracy if run.accuracy is not None else run.agreement
+quality = ranking.quality  # the core's rule, re-exported for the charts
 
 
 def fits_machine(run: RunResult, machine: Machine | None) -> bool:

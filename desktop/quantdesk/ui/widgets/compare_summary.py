@@ -1,9 +1,5 @@
-"""The summary table under the panes: the variants ranked, best first.
-
-Ranking: runs that finished come first; among them higher quality (accuracy for a task set,
-else agreement with the reference — the reference itself counts as 1) ranks higher, and
-faster generation breaks ties. Unfinished or failed runs follow in the order given.
-"""
+"""The summary table under the panes: the variants ranked, best first, by the one rule
+of ``core.compare.ranking`` (the CLI and the exports rank the same way)."""
 
 from __future__ import annotations
 
@@ -12,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from quantdesk.core.compare.ranking import rank_key, ranked
 from quantdesk.core.compare.results import RunResult
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets import compare_format as fmt
@@ -29,15 +26,7 @@ DETAIL_COLUMNS: frozenset[int] = frozenset(
 REFERENCE_MARK = "★ "
 
 
-def rank_key(run: RunResult, reference: str) -> tuple[int, float, float, int]:
-    done = run.state == "done"
-    quality = 1.0 if run.model == reference and run.accuracy is None else fmt.quality(run)
-    return (0 if done else 1, -(quality if quality is not None else -1.0),
-            -(run.eval_tps or 0.0), run.position)
-
-
-def ranked(runs: list[RunResult], reference: str) -> list[RunResult]:
-    return sorted(runs, key=lambda r: rank_key(r, reference))
+__all__ = ["COLUMNS", "SummaryModel", "rank_key", "ranked"]
 
 
 class SummaryModel(QAbstractTableModel):

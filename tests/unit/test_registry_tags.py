@@ -1,4 +1,4 @@
-"""Best-effort reading of library tags."""
+"""Best-effort reading of library tags: the one grammar (core/registry/tags.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quantdesk.core.ollama.tags import TagParts, format_tag, parse_tag
 from quantdesk.core.quant import all_levels, parse_quant
+from quantdesk.core.registry.tags import (
+    TagParts,
+    format_tag,
+    parse_tag,
+    quant_of_tag,
+    size_token,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +37,38 @@ def test_known_tags(tag, size, variant, quant):
     parts = parse_tag(tag)
     assert (parts.size, parts.variant) == (size, variant)
     assert (parts.quant.name if parts.quant else None) == quant
+
+
+# The five tags the two former grammars read differently, settled by what ollama.com's
+# library publishes: gemma3n's effective sizes are whole (e2b, e4b), mixtures of experts are
+# in billions (mixtral 8x7b, 8x22b), qwen3's MoE size is "30b-a3b", and the quantization is the
+# convention's last token.
+@pytest.mark.parametrize(
+    ("tag", "size", "variant", "quant"),
+    [
+        ("e2.5b", None, "e2.5b", None),  # not a published size: left as the variant
+        ("8x7m", None, "8x7m", None),  # MoE sizes are published in billions only
+        ("30b-a3b", "30b-a3b", None, None),  # qwen3:30b-a3b, the active size kept with it
+        ("0.5b-q8_0-fp16", "0.5b", "q8_0", "F16"),  # the last quant token wins
+        ("q4_0-fp16", None, "q4_0", "F16"),
+    ],
+)
+def test_the_former_disagreements(tag, size, variant, quant):
+    parts = parse_tag(tag)
+    assert (parts.size, parts.variant) == (size, variant)
+    assert (parts.quant.name if parts.quant else None) == quant
+    assert size_token(tag) == size  # the ladder's size groups read the same grammar
+    assert (quant_of_tag(tag).name if quant_of_tag(tag) else None) == quant
+
+
+@pytest.mark.parametrize(
+    ("tag", "size"),
+    [("e2b-it-q4_K_M", "e2b"), ("e4b", "e4b"), ("8x22b-instruct-v0.1-q4_0", "8x22b"),
+     ("30b-a3b-instruct-2507-q4_K_M", "30b-a3b"), ("235b-a22b", "235b-a22b"),
+     ("instruct-8b", None), ("latest", None)],
+)
+def test_published_size_tokens(tag, size):
+    assert size_token(tag) == size
 
 
 def test_unknown_quantization_is_kept_as_text():
