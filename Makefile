@@ -45,7 +45,7 @@ test: $(STAMP) $(CORE_STAMP)
 
 # The core and CLI tests where PySide6 is not installed (pytest-qt stays unloaded).
 test-core: $(CORE_STAMP)
-	$(CORE_PY) -m pytest -q -p no:cacheprovider -p no:pytestqt $(CORE_TESTS)
+	$(CORE_PY) -m pytest -q -p no:cacheprovider -p no:pytest-qt $(CORE_TESTS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check desktop tests bench

@@ -52,6 +52,16 @@ def _real_daemon_answers() -> bool:
         return False
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # The core and CLI tests also run where Qt is not installed (`make test-core`, with
+    # pytest-qt turned off): its ini settings in pyproject.toml must not read as unknown.
+    if pluginmanager.has_plugin("pytest-qt"):
+        return
+    parser.addini("qt_api", "pytest-qt's; unused without Qt")
+    parser.addini("qt_log_level_fail", "pytest-qt's; unused without Qt")
+    parser.addini("qt_log_ignore", "pytest-qt's; unused without Qt", type="linelist")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     live = [item for item in items if item.get_closest_marker("live")]
     if live and not _real_daemon_answers():

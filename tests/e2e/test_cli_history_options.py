@@ -36,7 +36,8 @@ def test_rerun_takes_host_and_json_after_the_id(stored):
     again = qd(env, "history", "rerun", cid, "--host", sim.host, "--json")
     assert again.returncode == 0, again.stderr
     data = json.loads(again.stdout)
-    assert data["id"] != cid and [r["model"] for r in data["runs"]] == MODELS
+    assert data["id"] != cid and sorted(r["model"] for r in data["runs"]) == sorted(MODELS)
+    assert [r["rank"] for r in data["runs"]] == [1, 2]  # best first, as the app ranks them
     assert isinstance(data["changes"], list)
     before = qd(env, "--host", sim.host, "history", "--json", "rerun", cid)
     assert before.returncode == 0 and json.loads(before.stdout)["id"] not in (cid, data["id"])

@@ -65,8 +65,11 @@ def test_export_round_trips_in_three_formats(page_with_run, qtbot, tmp_path):
     stored = page.store.get().comparisons.get(result.id)
     assert import_json(tmp_path / "out.json").to_dict() == stored.to_dict()
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text())))
-    assert [r["model"] for r in rows] == [Q4, Q8]
-    assert [r["response"] for r in rows] == [r.response for r in stored.runs]
+    # Rows come ranked, as the summary table shows them.
+    assert [r["model"] for r in rows] == [r.model for r in page.summary.runs()]
+    assert [r["rank"] for r in rows] == ["1", "2"] and {r["model"] for r in rows} == {Q4, Q8}
+    responses = {r.model: r.response for r in stored.runs}
+    assert [r["response"] for r in rows] == [responses[r["model"]] for r in rows]
     markdown = (tmp_path / "out.md").read_text()
     assert all(run.response in markdown for run in stored.runs)
     assert "Exported to" in page.message.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from shell_support import wait_connected
 
 from PySide6.QtCore import Qt
@@ -98,6 +99,7 @@ def test_absent_page_module_is_left_out(monkeypatch):
     assert errors == {}
 
 
+@pytest.mark.warning_logs_expected  # the broken page's import error is logged on purpose
 def test_broken_page_is_reported_not_fatal(monkeypatch, tmp_path):
     import sys
 

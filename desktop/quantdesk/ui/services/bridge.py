@@ -61,7 +61,10 @@ class Bridge(QObject):
                 return
             self._wake_pending = True
             self.wakeups += 1
-        QMetaObject.invokeMethod(self, "_drain", Qt.ConnectionType.QueuedConnection)
+            # Under the lock: once close() has returned, no thread is inside this call, so
+            # the object can go away without a wake-up racing its destruction. (Queued, the
+            # call only posts an event: it never waits for the GUI thread.)
+            QMetaObject.invokeMethod(self, "_drain", Qt.ConnectionType.QueuedConnection)
 
     def on_gui_thread(self) -> bool:
         return QThread.currentThread() is self.thread()

@@ -126,6 +126,7 @@ class DownloadRow(QFrame):
         self.bar.setVisible(not (state.phase == "failed" and state.completed == 0))
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
+        self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
         self.layers.setText(layers_text(state.layers))
         self.layers.setVisible(bool(state.layers))
         self.error.setText(state.message)
