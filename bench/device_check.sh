@@ -12,7 +12,7 @@ if [ ! -x "$PY" ]; then
     echo "== creating .venv (no .venv found)"
     python3 -m venv .venv || exit 1
     "$PY" -m pip install --quiet --upgrade pip || exit 1
-    "$PY" -m pip install --quiet -e '.[test]' || exit 1
+    "$PY" -m pip install --quiet -c requirements/lock.txt -e '.[gui,test]' || exit 1
 fi
 
 failed=0
