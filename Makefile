@@ -29,12 +29,15 @@ $(CORE_STAMP): pyproject.toml $(LOCK)
 		{ echo "$(CORE_VENV) must not have PySide6"; exit 1; }
 	touch $(CORE_STAMP)
 
-# Opens the app; with no Ollama reachable it offers the built-in simulated daemon.
+# Opens the app; with no Ollama reachable it offers the built-in simulated daemon. The system
+# libraries Qt needs are installed first when root can, else the exact apt-get line is printed.
 run: $(STAMP)
+	bash scripts/qt-system-deps.sh --ensure
 	QT_QPA_PLATFORM= $(PY) -m quantdesk gui
 
 # The app against the simulated daemon, no Ollama needed.
 demo: $(STAMP)
+	bash scripts/qt-system-deps.sh --ensure
 	QT_QPA_PLATFORM= $(PY) -m quantdesk gui --demo
 
 test: $(STAMP) $(CORE_STAMP)

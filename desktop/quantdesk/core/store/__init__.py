@@ -1,8 +1,8 @@
-"""The history store: one SQLite file of comparisons, observed loads and pulls.
+"""The history store: one SQLite file of comparisons, observed loads, pulls and chats.
 
 ``HistoryStore(path=None)`` opens (and migrates) the file at ``default_path()``;
-``store.comparisons`` and ``store.loads`` hold the operations. Every call blocks briefly:
-async callers wrap them in ``asyncio.to_thread``. Safe to share between threads.
+``store.comparisons``, ``store.loads`` and ``store.chats`` hold the operations. Every call
+blocks briefly: async callers wrap them in ``asyncio.to_thread``. Safe to share between threads.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from quantdesk.core.paths import data_dir
+from quantdesk.core.store.chats import ChatNotFound, ChatStore, ChatSummary
 from quantdesk.core.store.database import SCHEMA_VERSION, Database, StoreError, default_path
 from quantdesk.core.store.history import ComparisonStore, ComparisonSummary, NotInHistory
 from quantdesk.core.store.loads import LoadStore, ObservedLoad, PullRecord
@@ -21,6 +22,7 @@ class HistoryStore:
         self.db = Database(path)
         self.comparisons = ComparisonStore(self.db)
         self.loads = LoadStore(self.db)
+        self.chats = ChatStore(self.db)
 
     @property
     def path(self) -> Path:
@@ -39,6 +41,9 @@ class HistoryStore:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ChatNotFound",
+    "ChatStore",
+    "ChatSummary",
     "ComparisonStore",
     "ComparisonSummary",
     "Database",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.paths import data_dir
+from quantdesk.core.store.chat_schema import CHATS
 
 DB_FILE = "history.sqlite3"
 
@@ -107,8 +108,8 @@ CREATE INDEX comparisons_by_date ON comparisons(created_at DESC);
 CREATE INDEX loads_by_machine ON observed_loads(machine_key, model);
 """
 
-# MIGRATIONS[n] takes a database at version n to version n + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# MIGRATIONS[n] takes a database at version n to version n + 1; v3 adds the chats.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, CHATS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,77 @@
+"""Start-up under a real X server: process start to the Library filled from a simulator, and
+resident memory then, with Xvfb + openbox (``bench/xserver.py``) and with the offscreen
+platform, median of 5 each (3 with QUANTDESK_BENCH_QUICK), runs alternating between the two.
+
+The app measures nothing itself here: this process times ``quantdesk gui --exit-when-ready``
+from ``Popen`` to its ``ready … rss=`` line (so interpreter start and imports count) and reads
+the resident memory from that line. Xvfb and openbox are installed first when missing and we
+are root (it says so); without them the X half is skipped with the reason.
+
+Targets (issue 11): 0.5 s and 110 MB under Xvfb.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.xserver import XDisplay, ensure_tools
+from quantdesk.sim import SimDaemon
+
+INSTALLED = ["llama3.1:8b", "llama3.2:3b", "qwen2.5:7b", "mistral:7b", "gemma2:9b"]
+QUICK = bool(os.environ.get("QUANTDESK_BENCH_QUICK"))
+
+
+def launch(host: str, cfg: str, env: dict[str, str]) -> tuple[float, int]:
+    """Seconds from start to the ready line, and the resident bytes it reports."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quantdesk", "gui", "--host", host, "--exit-when-ready"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "QUANTDESK_CONFIG_DIR": cfg, "QUANTDESK_LINGER_S": "0", **env})
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("ready "):
+            elapsed = time.perf_counter() - t0
+            proc.wait(timeout=30)
+            return elapsed, int(line.rsplit("rss=", 1)[1])
+    raise RuntimeError(f"the app exited ({proc.wait()}) before its Library was filled")
+
+
+def report(name: str, samples: list[tuple[float, int]]) -> None:
+    times = [t for t, _ in samples]
+    rss = statistics.median(r for _, r in samples) / 1e6
+    print(f"start to filled Library, {name}: median {statistics.median(times):.3f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in times)}); resident memory median "
+          f"{rss:.0f} MB (targets 0.5 s, 110 MB)", flush=True)
+
+
+def main() -> None:
+    runs = 3 if QUICK else 5
+    why_not = ensure_tools()
+    offscreen: list[tuple[float, int]] = []
+    xvfb: list[tuple[float, int]] = []
+    with tempfile.TemporaryDirectory() as cfg, SimDaemon(installed=INSTALLED,
+                                                         loaded=INSTALLED[:1]) as sim:
+        launch(sim.host, cfg, {"QT_QPA_PLATFORM": "offscreen"})  # warm the disk cache
+        if why_not is not None:
+            offscreen = [launch(sim.host, cfg, {"QT_QPA_PLATFORM": "offscreen"})
+                         for _ in range(runs)]
+        else:
+            with XDisplay() as display:
+                for _ in range(runs):
+                    xvfb.append(launch(sim.host, cfg, display.env()))
+                    offscreen.append(launch(sim.host, cfg, {"QT_QPA_PLATFORM": "offscreen"}))
+    if xvfb:
+        report("Xvfb + openbox", xvfb)
+    else:
+        print(f"start under Xvfb: skipped ({why_not})")
+    report("offscreen", offscreen)
+
+
+if __name__ == "__main__":
+    main()
