@@ -7,6 +7,7 @@ helpers so one odd field never hides a whole model list.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -42,16 +43,16 @@ def get_int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
 
 
 def get_float(data: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    """A finite number (infinities and NaN, which no daemon means, give ``default``)."""
     value = data.get(key)
     if isinstance(value, bool):
         return default
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value.strip())
-        except ValueError:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
             return default
+        return number if math.isfinite(number) else default
     return default
 
 

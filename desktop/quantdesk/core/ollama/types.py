@@ -20,6 +20,10 @@ from quantdesk.core.ollama.jsonfields import (
 from quantdesk.core.quant import QuantLevel, by_file_type, parse_quant
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 @dataclass(frozen=True, slots=True)
 class ModelDetails:
     format: str = ""
@@ -174,9 +178,10 @@ class ShowResponse:
     def from_json(cls, data: Any) -> ShowResponse:
         d = as_dict(data)
         tensors = []
-        for t in d.get("tensors") or ():
+        for t in _list(d.get("tensors")):
             t = as_dict(t)
-            shape = tuple(s for s in t.get("shape") or () if isinstance(s, int))
+            shape = tuple(s for s in _list(t.get("shape"))
+                          if isinstance(s, int) and not isinstance(s, bool))
             tensors.append(Tensor(get_str(t, "name"), get_str(t, "type"), shape))
         return cls(
             details=ModelDetails.from_json(d.get("details")),
