@@ -7,16 +7,13 @@ stall rule of ``stream`` watches it), and a body, one NDJSON line and one JSON d
 nesting are bounded. Each limit fails with a typed error whose sentence names the operation and
 the daemon.
 
-Defaults: a few seconds for the quick calls (version, tags, ps, show), longer for delete and
-copy, which touch the disk. A generation's headers come only after the model is loaded (the
-daemon schedules the runner before it writes anything), so those streams wait as long as a load.
+The deadlines themselves are in ``core.deadlines``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,30 +33,6 @@ MiB = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
-class Deadlines:
-    """Seconds each kind of request may take in all (streams: until their headers)."""
-
-    version: float = 5.0
-    tags: float = 5.0
-    ps: float = 5.0
-    show: float = 10.0
-    show_verbose: float = 30.0  # full metadata: tokenizer arrays, many MB
-    health: float = 5.0
-    delete: float = 30.0
-    copy: float = 30.0
-    pull_headers: float = 30.0  # the daemon answers "pulling manifest" at once
-    generate_headers: float = 330.0  # headers follow the load; the daemon's own limit is 5 min
-
-    def quick(self, seconds: float) -> Deadlines:
-        """These deadlines with every quick call at ``seconds``; delete and copy keep the
-        larger of theirs and ``seconds``."""
-        return dataclasses.replace(
-            self, version=seconds, tags=seconds, ps=seconds, show=seconds, health=seconds,
-            show_verbose=max(seconds, self.show_verbose), delete=max(seconds, self.delete),
-            copy=max(seconds, self.copy))
-
-
-@dataclass(frozen=True, slots=True)
 class Limits:
     max_body_bytes: int = 64 * MiB  # /api/show?verbose of a 262k-token vocabulary is ~20 MB
     max_error_bytes: int = 64 * 1024  # an error body is read this far, the rest is dropped
@@ -67,7 +40,6 @@ class Limits:
     max_depth: int = safe_json.DEFAULT_MAX_DEPTH
 
 
-DEFAULT_DEADLINES = Deadlines()
 DEFAULT_LIMITS = Limits()
 
 _OPERATIONS = {

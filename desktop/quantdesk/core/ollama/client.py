@@ -26,11 +26,10 @@ from typing import Any
 import httpx
 
 from quantdesk import __version__
+from quantdesk.core.deadlines import Deadlines, current_deadlines
 from quantdesk.core.inert import brief
 from quantdesk.core.ollama.bounds import (
-    DEFAULT_DEADLINES,
     DEFAULT_LIMITS,
-    Deadlines,
     Limits,
     Reply,
     bounded_request,
@@ -69,7 +68,7 @@ class OllamaClient:
         load_timeout: float = 330.0,  # the daemon's own load limit is 5 min
         max_line_bytes: int = MAX_LINE_BYTES,
         clock: Callable[[], float] = time.monotonic,
-        deadlines: Deadlines = DEFAULT_DEADLINES,
+        deadlines: Deadlines | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.host = host if isinstance(host, OllamaHost) else resolve_host(host)
@@ -77,7 +76,7 @@ class OllamaClient:
         self.generate_stall_timeout = generate_stall_timeout
         self.load_timeout = load_timeout
         self._max_line = min(max_line_bytes, limits.max_line_bytes)
-        self.deadlines, self.limits = deadlines, limits
+        self.deadlines, self.limits = deadlines or current_deadlines(), limits
         self._clock = clock
         self._plain_timeout = httpx.Timeout(request_timeout, connect=connect_timeout)
         self._stream_timeout = httpx.Timeout(
