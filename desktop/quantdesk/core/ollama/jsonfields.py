@@ -84,3 +84,25 @@ def parse_time(value: Any) -> datetime | None:
 
 def get_time(data: Mapping[str, Any], key: str) -> datetime | None:
     return parse_time(data.get(key))
+
+
+MAX_SIZE = 2**63 - 1  # Go's int64, what every size on the wire is
+
+
+def as_size(value: Any) -> int | None:
+    """A byte count from a registry or daemon: a whole number 0 ≤ n < 2^63 (a numeric
+    string too); None for anything else (negative, 1e999, NaN, a bool, text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or len(text) > 19:
+            return None
+        value = int(text)
+    if isinstance(value, int) and 0 <= value <= MAX_SIZE:
+        return value
+    return None
