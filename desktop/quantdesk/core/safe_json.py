@@ -30,7 +30,7 @@ class JsonRejected(ValueError):
         self.pos = pos
 
 
-def nesting_depth_exceeds(data: bytes, max_depth: int) -> bool:
+def nesting_depth_exceeds(data: bytes | bytearray, max_depth: int) -> bool:
     """Whether ``data`` nests arrays/objects more than ``max_depth`` deep.
 
     Each pass deletes the innermost ``[]`` pairs, so a document of depth d empties in d passes;
@@ -38,7 +38,7 @@ def nesting_depth_exceeds(data: bytes, max_depth: int) -> bool:
     """
     if data.count(b"[") + data.count(b"{") <= max_depth:
         return False
-    brackets = _STRING.sub(b"", data).translate(_SQUARE, _KEEP_BRACKETS)
+    brackets = bytes(_STRING.sub(b"", data)).translate(_SQUARE, _KEEP_BRACKETS)
     for _ in range(max_depth):
         shorter = brackets.replace(b"[]", b"")
         if not shorter:
@@ -53,9 +53,9 @@ def _no_constant(name: str) -> None:
     return None
 
 
-def loads(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+def loads(data: bytes | bytearray | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     """Decode ``data``; raises ``JsonRejected`` for anything that is not bounded JSON."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if nesting_depth_exceeds(raw, max_depth):
         raise JsonRejected(f"JSON nested more than {max_depth} levels deep")
     text = raw.decode("utf-8", "replace")
@@ -74,7 +74,8 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
-def loads_object(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
+def loads_object(data: bytes | bytearray | str, *,
+                 max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
     """``loads`` for a document that must be a JSON object."""
     value = loads(data, max_depth=max_depth)
     if not isinstance(value, dict):

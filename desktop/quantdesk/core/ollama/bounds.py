@@ -34,7 +34,7 @@ MiB = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_body_bytes: int = 64 * MiB  # /api/show?verbose of a 262k-token vocabulary is ~20 MB
+    max_body_bytes: int = 32 * MiB  # /api/show?verbose of the largest vocabularies: ~10 MB
     max_error_bytes: int = 64 * 1024  # an error body is read this far, the rest is dropped
     max_line_bytes: int = 16 * MiB  # one NDJSON line
     max_depth: int = safe_json.DEFAULT_MAX_DEPTH
@@ -112,23 +112,24 @@ def _size(n: int) -> str:
     return f"{n // MiB} MiB" if n >= MiB else f"{n // 1024} KiB"
 
 
-async def read_capped(resp: httpx.Response, limit: int) -> tuple[bytes, bool]:
+async def read_capped(resp: httpx.Response, limit: int) -> tuple[bytearray, bool]:
     """The body of a streamed response, at most ``limit`` bytes; True when there was more
-    (the rest is not read: closing the response drops the connection)."""
+    (the rest is not read: closing the response drops the connection). The buffer is handed
+    over as it is, not copied: at the limit it is the largest thing in memory."""
     buf = bytearray()
     async for chunk in resp.aiter_bytes():
         room = limit - len(buf)
         if len(chunk) > room:
             buf += chunk[:room]
-            return bytes(buf), True
+            return buf, True
         buf += chunk
-    return bytes(buf), False
+    return buf, False
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int
-    body: bytes
+    body: bytearray
     headers: httpx.Headers
 
     @property

@@ -106,3 +106,9 @@ def as_size(value: Any) -> int | None:
     if isinstance(value, int) and 0 <= value <= MAX_SIZE:
         return value
     return None
+
+
+def get_size(data: Mapping[str, Any], key: str) -> int:
+    """A byte count (``as_size``), 0 when missing or impossible: a size of -5 or 2^63 is a
+    daemon gone wrong, and showing it would only mislead."""
+    return as_size(data.get(key)) or 0

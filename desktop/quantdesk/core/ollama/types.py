@@ -13,6 +13,7 @@ from typing import Any
 from quantdesk.core.ollama.jsonfields import (
     as_dict,
     get_int,
+    get_size,
     get_str,
     get_str_tuple,
     get_time,
@@ -73,7 +74,7 @@ class LocalModel:
         return cls(
             name=name,
             model=get_str(d, "model") or name,
-            size=get_int(d, "size"),
+            size=get_size(d, "size"),
             digest=get_str(d, "digest"),
             modified_at=get_time(d, "modified_at"),
             details=ModelDetails.from_json(d.get("details")),
@@ -115,8 +116,8 @@ class RunningModel:
         return cls(
             name=name,
             model=get_str(d, "model") or name,
-            size=get_int(d, "size"),
-            size_vram=get_int(d, "size_vram"),
+            size=get_size(d, "size"),
+            size_vram=get_size(d, "size_vram"),
             digest=get_str(d, "digest"),
             details=ModelDetails.from_json(d.get("details")),
             expires_at=get_time(d, "expires_at"),

@@ -78,4 +78,5 @@ async def get(
         raise RegistryResponseError(
             url, f"more than {max_bytes // MiB} MiB, far more than this kind of answer takes")
     kept = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]
-    return httpx.Response(resp.status_code, headers=kept, content=body, request=resp.request)
+    return httpx.Response(resp.status_code, headers=kept, content=bytes(body),
+                          request=resp.request)
