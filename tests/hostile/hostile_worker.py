@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from quantdesk.cli.main import COMMAND_MODULES, _load_command, main
+from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.gguf import fetch_gguf_header
 from quantdesk.core.registry import Endpoints, new_http_client
 from quantdesk.core.registry.manifests import fetch_manifest
@@ -59,13 +60,18 @@ async def _manifest(registry: str, ns: str, model: str, tag: str) -> dict[str, A
 
 
 def _act(request: dict[str, Any]) -> tuple[int, Any]:
+    """(exit status, value): the CLI's status, or for a core call 0 and its value, or 1 and
+    the message of the QuantDeskError it raised (any other exception is a traceback)."""
     kind = request.get("kind", "cli")
     if kind == "cli":
         return main(request["argv"]), None
-    if kind == "gguf":
-        return 0, asyncio.run(_gguf(request["url"]))
-    if kind == "manifest":
-        return 0, asyncio.run(_manifest(*request["args"]))
+    try:
+        if kind == "gguf":
+            return 0, asyncio.run(_gguf(request["url"]))
+        if kind == "manifest":
+            return 0, asyncio.run(_manifest(*request["args"]))
+    except QuantDeskError as exc:
+        return 1, str(exc)
     raise ValueError(f"unknown kind {kind}")
 
 

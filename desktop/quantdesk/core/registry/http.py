@@ -23,7 +23,7 @@ MANIFEST_ACCEPT = "application/vnd.docker.distribution.manifest.v2+json"
 MiB = 1 << 20
 MAX_MANIFEST_BYTES = 1 * MiB  # real ones: ~1 KB (config + a handful of layers)
 MAX_PAGE_BYTES = 4 * MiB  # the largest library tags pages are a few hundred KB
-MAX_LISTING_BYTES = 16 * MiB  # one page of a Hugging Face tree listing (1000 entries)
+MAX_LISTING_BYTES = 2 * MiB  # one page of a Hugging Face tree listing: 1000 entries, ~400 KB
 DEADLINE_S = 30.0
 # Headers describing the body as sent; the body handed on is already decoded and complete.
 _TRANSFER_HEADERS = ("content-encoding", "content-length", "transfer-encoding")

@@ -110,9 +110,11 @@ async def list_gguf_files(
         seen += len(entries)
         files.extend(f for e in entries if isinstance(e, dict) and (f := _entry_file(e)))
         if seen > _MAX_ENTRIES or len(files) > MAX_GGUF_FILES:
+            what = f"{len(files):,} GGUF files" if len(files) > MAX_GGUF_FILES \
+                else f"{seen:,} files"
             raise RegistryResponseError(
-                first, f"a listing of more than {min(seen, len(files) or seen):,} files; "
-                f"QuantDesk reads repositories of up to {MAX_GGUF_FILES:,} GGUF files")
+                first, f"a listing of at least {what}; QuantDesk reads repositories of up to "
+                f"{MAX_GGUF_FILES:,} GGUF files and {_MAX_ENTRIES:,} files in all")
         nxt = resp.links.get("next", {}).get("url")
         if not nxt:
             break
