@@ -9,8 +9,9 @@ import time
 
 import httpx
 import pytest
-from hostile_server import chunk, drip, head, send_json, start_chunked
+from hostile_server import chunk, drip, head, send, send_json, send_lines, start_chunked
 
+from quantdesk.core.compare import ComparisonSpec, run_comparison
 from quantdesk.core.deadlines import Deadlines
 from quantdesk.core.gguf import GGUFSourceError, fetch_gguf_header
 from quantdesk.core.ollama import OllamaClient, RequestTimeout, StreamStalled
@@ -123,3 +124,30 @@ async def test_quick_calls_keep_their_deadline_when_the_daemon_is_slow(serve):
             await client.version()
     async with OllamaClient(server.url, deadlines=Deadlines().quick(2)) as client:
         assert await client.version() == "0.32.15"
+
+
+async def test_an_odd_daemon_name_and_a_failing_ps_do_not_spoil_a_comparison(serve):
+    names = ["m:q8_0", "m:q4_0"]
+    models = [{"name": n, "model": n, "size": 10**6, "digest": "ab" * 32} for n in names]
+    models.append({"name": "???:::not a name:::", "size": 1})  # QuantDesk cannot parse it
+
+    def generate(conn, req):
+        body = req.json()
+        done = {"model": body["model"], "response": "", "done": True, "eval_count": 3,
+                "eval_duration": 10**8, "load_duration": 10**7}
+        lines = [done] if not body.get("prompt") else [
+            {"model": body["model"], "response": "Paris.", "done": False}, done]
+        return send_lines(conn, lines)
+
+    server = serve({
+        "/api/version": lambda c, r: send_json(c, {"version": "0.32.15"}),
+        "/api/tags": lambda c, r: send_json(c, {"models": models}),
+        "/api/ps": lambda c, r: send(c, 500, b'{"error":"scheduler is busy"}'),
+        "/api/show": lambda c, r: send(c, 500, b'{"error":"no"}'),
+        "/api/generate": generate,
+    })
+    async with OllamaClient(server.url) as client:
+        result = await run_comparison(client, ComparisonSpec(tuple(names), prompt="capital?"))
+    assert result.complete
+    assert [r.state for r in result.runs] == ["done", "done"]
+    assert all(r.response == "Paris." and r.size is None for r in result.runs)

@@ -204,8 +204,17 @@ class ComparisonRunner:
         self.result.complete = all(v.run.state == "done" for v in self.variants)
         if self.store is not None:
             await self._write(self._persist)
+            if self.result.unsaved and self._stored:
+                await self._write(self._mark_unsaved)
         self._emit(CompareEvent("finished", result=self.result))
         return self.result
+
+    def _mark_unsaved(self) -> None:
+        """The rows written at the start must not read "waiting" for ever: marking them
+        changes a few bytes in place, which a full disk still allows."""
+        assert self.store is not None and self.result is not None
+        self.store.comparisons.mark_abandoned(
+            self.result.id, f"the result could not be saved: {self.result.unsaved}")
 
     # -- preparation ------------------------------------------------------------------------
     async def _prepare(self) -> None:

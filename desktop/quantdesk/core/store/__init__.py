@@ -22,8 +22,8 @@ class HistoryStore:
     normally); ``abandoned``: ids of comparisons whose process had ended mid-run, marked
     abandoned on opening."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.db = Database(path)
+    def __init__(self, path: str | Path | None = None, *, busy_timeout_s: float = 10.0) -> None:
+        self.db = Database(path, busy_timeout_s=busy_timeout_s)
         self.comparisons = ComparisonStore(self.db)
         self.loads = LoadStore(self.db)
         self.abandoned: list[str] = []

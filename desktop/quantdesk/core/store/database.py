@@ -196,9 +196,11 @@ class Database:
     started; ``recovered_from`` then says where the old one went.
     """
 
-    def __init__(self, path: str | Path | None = None, *, migrate_to: int = SCHEMA_VERSION):
+    def __init__(self, path: str | Path | None = None, *, migrate_to: int = SCHEMA_VERSION,
+                 busy_timeout_s: float = 10.0):
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
+        self._busy_s = busy_timeout_s
         self.recovered_from: Path | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,10 +217,10 @@ class Database:
     def _open(self, migrate_to: int) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                               timeout=10.0)
+                               timeout=self._busy_s)
         try:
             conn.row_factory = sqlite3.Row
-            _use_wal(conn)
+            _use_wal(conn, self._busy_s)
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             migrate(conn, migrate_to)
