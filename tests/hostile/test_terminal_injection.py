@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_server import chunk, end_chunked, send, send_json, start_chunked
+from hostile_server import chunk, end_chunked, send, send_json, send_lines, start_chunked
 
 EVIL = ("\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m"
         "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"
@@ -161,3 +161,17 @@ def test_run_raw_is_refused_on_a_terminal_unless_given_twice(evil, tmp_path):
     code, out = _on_a_terminal(evil.url, tmp_path, "run", "m:q8_0", "hi")
     assert code == 0
     assert b"\x1b]0;pwned" not in out and b"\\x1b]0;pwned" in out
+
+
+def test_pull_on_a_terminal_keeps_its_bar_and_escapes_the_daemon_words(serve, tmp_path):
+    def pull(conn, req):
+        lines = [{"status": "pulling manifest"}]
+        lines += [{"status": f"pulling {EVIL}", "digest": "sha256:" + "a" * 64,
+                   "total": 1000, "completed": done} for done in range(0, 1001, 250)]
+        return send_lines(conn, [*lines, {"status": "success"}])
+
+    server = serve({"/api/pull": pull})
+    code, out = _on_a_terminal(server.url, tmp_path, "pull", "m:q4_0")
+    assert code == 0, out
+    assert b"\r" in out.replace(b"\r\n", b"")  # the bar redraws in place
+    assert b"\x1b" not in out and b"\\x1b]0;pwned" in out

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quantdesk.core.inert import InertStream, InertWriter, brief, inert, inert_stdio, raw_stream
+from quantdesk.core.inert import (
+    InertStream,
+    InertWriter,
+    brief,
+    inert,
+    inert_html,
+    inert_stdio,
+    raw_stream,
+)
 
 
 @pytest.mark.parametrize(("raw", "shown"), [
@@ -70,3 +78,8 @@ def test_inert_stdio_wraps_and_restores(capsys):
         assert isinstance(sys.stdout, InertWriter)
     assert sys.stdout is before
     assert capsys.readouterr().out == "\\x1b]0;t\\x07\n"
+
+
+def test_inert_html_shows_markup_as_text():
+    assert inert_html('0.32 <img src="http://127.0.0.1:9/x">\x1b[2J') == (
+        "0.32 &lt;img src=&quot;http://127.0.0.1:9/x&quot;&gt;\\x1b[2J")

@@ -8,6 +8,10 @@ U+0080–U+009F are 8-bit forms of the same; a bare CR lets a later text overwri
 printed before it. Every such character is shown visibly escaped (``\\x1b``) instead, so the
 rest of the sequence is plain printable text and nothing is hidden from the reader.
 
+For the GUI, ``inert`` is what a plain-text widget shows; ``inert_html`` is for the displays
+that always interpret rich text (a tool tip), where an ``<img src=…>`` would otherwise be
+loaded.
+
 Kept: tab and newline; CR LF becomes LF. Also escaped: the bidirectional embedding, override
 and isolate controls (they reorder what the reader sees) and lone surrogates (a JSON ``\\ud800``
 escape decodes to one, and writing it to a UTF-8 stream raises).
@@ -15,6 +19,7 @@ escape decodes to one, and writing it to a UTF-8 stream raises).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -47,6 +52,12 @@ def brief(text: object, limit: int = 400) -> str:
     if len(s) > limit:
         s = f"{s[:limit]}… ({len(s) - limit:,} more characters)"
     return inert(s)
+
+
+def inert_html(text: object) -> str:
+    """``inert(text)`` with HTML's ``& < > " '`` escaped: for a display that reads rich text
+    whatever it is told (Qt tool tips), so the text shows as itself and loads nothing."""
+    return html.escape(inert(text), quote=True)
 
 
 class InertStream:

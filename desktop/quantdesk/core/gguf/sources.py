@@ -21,7 +21,7 @@ from quantdesk.core.gguf.parser import NeedMore, parse_header
 
 FIRST_CHUNK = 1 * MiB
 # Digits bounded: a 5000-digit "offset" is no offset, and int() refuses it with a ValueError.
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d{1,20})-(\d{1,20})/(\d{1,20}|\*)")
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d{1,20})-(\d{1,20})/(\d{1,20}(?!\d)|\*)")
 DEADLINE_S = 120.0  # a few MB over a slow line; a server dripping bytes is cut off
 
 
