@@ -1,11 +1,9 @@
-"""Local state gone wrong: a broken or wrong-typed settings file, a folder that cannot be
-written, a damaged, locked or newer history, a full disk during an export and a comparison,
-two programs writing the history at once. Each gives a clear message, keeps what it cannot
-read (a backup, never an overwrite) and loses nothing."""
+"""The history file gone wrong: damaged, locked, from a newer QuantDesk, bad JSON in a
+column, two programs writing at once, a killed comparison, a full disk during a comparison.
+Each gives a clear message, keeps what it cannot read and loses nothing."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sqlite3
@@ -15,109 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from local_support import SMALL, TASKS, THREE, cli, comparison, writer
 
-from quantdesk.cli.main import main
-from quantdesk.core.compare import ComparisonSpec, ExportError, export_to_file, run_comparison
-from quantdesk.core.compare.results import ComparisonResult, RunResult, new_comparison_id, now_iso
-from quantdesk.core.config import ConfigError, Settings, load_settings, save_settings
-from quantdesk.core.config_file import read_settings
+from quantdesk.core.compare import ComparisonSpec, run_comparison
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.core.store import HistoryStore, StoreError
-
-SMALL = ["qwen2.5:0.5b-instruct-q2_K", "qwen2.5:0.5b-instruct-q4_K_M"]
-THREE = [*SMALL, "qwen2.5:0.5b-instruct-q8_0"]
-TASKS = 30  # answers and graded tasks of three runs: more than the free room in the pages
-
-
-def cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def comparison(n_runs: int = 1, state: str = "done") -> ComparisonResult:
-    runs = [RunResult(f"m:q{i}_0", i, state=state, response="kept") for i in range(n_runs)]
-    return ComparisonResult(new_comparison_id(), now_iso(),
-                            ComparisonSpec(tuple(r.model for r in runs), prompt="p"),
-                            runs[0].model, {"daemon_version": "0.32.15"}, runs, complete=True)
-
-
-@pytest.fixture
-def cfg(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("QUANTDESK_CONFIG_DIR", str(tmp_path / "cfg"))
-    (tmp_path / "cfg").mkdir()
-    return tmp_path / "cfg" / "config.json"
-
-
-# -- settings ----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("raw", "words"), [
-    (b"{not json", "not valid JSON (line 1)"),
-    (b'{"host": "\xff\xfe"}', "not UTF-8 text"),
-    (b"[" * 10_000, "not valid JSON"),
-    (b'{"version": 1, "kv_cache_type": 5}', "kv_cache_type"),
-    (b'{"default_context": 1e999}', "default_context"),
-])
-def test_a_broken_settings_file_is_reported_and_left_alone(sim, cfg, capsys, raw, words):
-    cfg.write_bytes(raw)
-    code, _out, err = cli(capsys, "ls")
-    assert code == 0  # the command still works, on the defaults
-    assert str(cfg) in err and words in err
-    assert "Traceback" not in err
-    assert cfg.read_bytes() == raw
-
-
-def test_a_wrong_typed_value_costs_only_itself(sim, cfg, capsys, monkeypatch):
-    # The host comes from the settings (no --host, no OLLAMA_HOST); the bad value beside it
-    # is reported and replaced by its default.
-    monkeypatch.delenv("OLLAMA_HOST")
-    sim.install(SMALL[0])
-    cfg.write_text(json.dumps({"version": 1, "host": sim.host, "kv_cache_type": ["q8_0"]}))
-    code, out, err = cli(capsys, "ls")
-    assert code == 0 and SMALL[0] in out
-    assert "kv_cache_type" in err and "default is used" in err
-    found = read_settings(cfg)
-    assert found.settings.host == sim.host and found.settings.kv_cache_type == "f16"
-
-
-def test_saving_over_a_file_that_does_not_load_keeps_a_copy(cfg):
-    cfg.write_bytes(b'{"host": "my-box:11434", "keep_alive": "forever-ish"}')
-    save_settings(Settings(host="my-box:11434"))
-    [backup] = [p for p in cfg.parent.iterdir() if p.name.startswith("config.json.invalid-")]
-    assert backup.read_bytes() == b'{"host": "my-box:11434", "keep_alive": "forever-ish"}'
-    assert load_settings().host == "my-box:11434"
-
-
-def test_saving_into_a_folder_that_cannot_be_made(tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the folder should be")
-    with pytest.raises(ConfigError, match=r"cannot create the settings folder.*not saved"):
-        save_settings(Settings(host="h:1"), blocker / "quantdesk" / "config.json")
-    assert blocker.read_text() == "a file where the folder should be"
-
-
-def test_a_full_disk_while_saving_settings_keeps_the_old_file(cfg, monkeypatch):
-    save_settings(Settings(host="old:1"))
-    before = cfg.read_bytes()
-    _disk_full_after(monkeypatch, 0)
-    with pytest.raises(ConfigError, match="disk is full"):
-        save_settings(Settings(host="new:2"))
-    assert cfg.read_bytes() == before
-    assert [p.name for p in cfg.parent.iterdir()] == ["config.json"]
-
-
-def test_the_command_line_reads_host_registry_and_defaults(sim, cfg, capsys, monkeypatch):
-    monkeypatch.delenv("OLLAMA_HOST")
-    sim.install(SMALL[0])
-    cfg.write_text(json.dumps({"host": sim.host, "default_context": 8192, "keep_alive": "1m"}))
-    assert cli(capsys, "load", SMALL[0], "--json")[0] == 0
-    [loaded] = json.loads(cli(capsys, "ps", "--json")[1])
-    assert loaded["context_length"] == 8192  # default_context became --num-ctx
-    # --host and OLLAMA_HOST still come first.
-    assert cli(capsys, "ls", "--host", "127.0.0.1:1")[0] == 1
-    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:1")
-    assert cli(capsys, "ls")[0] == 1
-
 
 # -- the history file --------------------------------------------------------------------------
 
@@ -200,19 +100,13 @@ def test_bad_json_in_a_stored_column_costs_only_that_comparison(data, capsys):
     assert code == 0 and good.runs[0].model in out
 
 
-def _writer(path: Path, n: int) -> None:
-    with HistoryStore(path) as store:
-        for _ in range(n):
-            store.comparisons.begin(comparison(2))
-
-
 def test_two_programs_writing_the_history_at_once_lose_nothing(data):
     HistoryStore(data).close()
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
-            f"from test_local_state import _writer; from pathlib import Path;"
-            f"_writer(Path({str(data)!r}), 40)")
+            f"from local_support import writer; from pathlib import Path;"
+            f"writer(Path({str(data)!r}), 40)")
     other = subprocess.Popen([sys.executable, "-c", code])
-    _writer(data, 40)
+    writer(data, 40)
     assert other.wait(60) == 0
     with HistoryStore(data) as store:
         assert len(store.comparisons.summaries()) == 80
@@ -246,33 +140,6 @@ def test_a_killed_compare_is_marked_abandoned_on_the_next_open(sim_factory, data
     assert "running" not in [r["state"] for r in runs] and "loading" not in [
         r["state"] for r in runs]
     assert any("closed or killed" in r["error"] for r in runs)
-
-
-# -- a full disk ---------------------------------------------------------------------------------
-
-def _disk_full_after(monkeypatch, allowed: int) -> None:
-    """``os.write`` as a disk with ``allowed`` bytes left would do it (ENOSPC after)."""
-    real_write = os.write
-    left = [allowed]
-
-    def write(fd: int, data: bytes) -> int:
-        if left[0] <= 0:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        n = real_write(fd, bytes(data[: left[0]]))
-        left[0] -= n
-        return n
-
-    monkeypatch.setattr(os, "write", write)
-
-
-def test_a_full_disk_during_export_leaves_the_old_file(tmp_path, monkeypatch):
-    target = tmp_path / "report.md"
-    target.write_text("last week's report")
-    _disk_full_after(monkeypatch, 100)
-    with pytest.raises(ExportError, match=r"disk is full.*unchanged"):
-        export_to_file(comparison(3), target)
-    assert target.read_text() == "last week's report"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
 
 
 def _fill_to_the_limit(store: HistoryStore) -> None:
