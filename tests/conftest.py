@@ -115,6 +115,14 @@ def _private_history(_session_data_dir: str, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("QUANTDESK_DATA_DIR", _session_data_dir)
 
 
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI reads config.json (host, registry, defaults): no test may read the real one.
+    # Tests that need settings of their own set the variable again.
+    monkeypatch.setenv("QUANTDESK_CONFIG_DIR", str(tmp_path_factory.mktemp("quantdesk-config")))
+
+
 @pytest.fixture
 def unreachable_host() -> str:
     """An address where no daemon listens (``127.0.0.1:PORT``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 
@@ -53,20 +54,51 @@ def test_default_path_follows_the_environment(monkeypatch, tmp_path):
     assert default_path() == tmp_path / "x" / "quantdesk" / "history.sqlite3"
 
 
+def _write_v1(db: Database, cmp: ComparisonResult) -> None:
+    """A comparison as a v1 QuantDesk wrote it: the v1 columns only."""
+    from quantdesk.core.store.history import _UPSERT_RUN, _run_values
+
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO comparisons (id, created_at, spec, options, reference, prompt,"
+            " task_spec, fingerprint, complete, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (cmp.id, cmp.created_at, json.dumps(cmp.spec.to_dict()),
+             json.dumps(cmp.spec.to_dict()["options"]), cmp.reference, cmp.spec.prompt, None,
+             json.dumps(cmp.fingerprint), int(cmp.complete), cmp.note))
+        conn.executemany(_UPSERT_RUN, [_run_values(cmp.id, r) for r in cmp.runs])
+
+
 def test_migration_from_v1_keeps_data_and_adds_indexes(tmp_path):
     path = tmp_path / "old.sqlite3"
     old = Database(path, migrate_to=1)
     assert old.version == 1
     cmp = comparison()
-    from quantdesk.core.store.history import ComparisonStore
-
-    ComparisonStore(old).begin(cmp)
+    for run in cmp.runs:
+        run.state = "done"
+    _write_v1(old, cmp)
     old.close()
     with HistoryStore(path) as s:
-        assert s.db.version == SCHEMA_VERSION
+        assert s.db.version == SCHEMA_VERSION == 4
         names = {r[0] for r in s.db.query("SELECT name FROM sqlite_master WHERE type='index'")}
         assert {"comparisons_by_date", "loads_by_machine"} <= names
         assert s.comparisons.get(cmp.id) == cmp
+        assert s.abandoned == []
+
+
+def test_unfinished_runs_written_before_v3_are_abandoned_on_open(tmp_path):
+    # A v2 file has no runner column: whoever left runs "running" there is an older
+    # QuantDesk that is no longer running this comparison.
+    path = tmp_path / "old.sqlite3"
+    old = Database(path, migrate_to=2)
+    cmp = comparison()
+    cmp.runs[0].state, cmp.runs[1].state = "done", "running"
+    _write_v1(old, cmp)
+    old.close()
+    with HistoryStore(path) as s:
+        assert s.abandoned == [cmp.id]
+        runs = s.comparisons.get(cmp.id).runs
+        assert [r.state for r in runs] == ["done", "failed"]
+        assert "closed or killed" in runs[1].error
 
 
 def test_a_file_from_a_newer_quantdesk_is_refused(tmp_path):
@@ -80,11 +112,19 @@ def test_a_file_from_a_newer_quantdesk_is_refused(tmp_path):
         HistoryStore(path)
 
 
-def test_a_damaged_file_says_what_to_do(tmp_path):
+def test_a_damaged_file_is_moved_aside_and_a_new_history_started(tmp_path):
     path = tmp_path / "junk.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="move it away"):
-        HistoryStore(path)
+    junk = b"this is not a database" * 100
+    path.write_bytes(junk)
+    with HistoryStore(path) as s:
+        assert s.recovered_from is not None
+        assert s.recovered_from.read_bytes() == junk  # kept, byte for byte
+        assert str(s.recovered_from) in s.recovery_note()
+        assert s.comparisons.summaries() == []
+        s.comparisons.begin(comparison())
+    with HistoryStore(path) as again:
+        assert again.recovered_from is None
+        assert len(again.comparisons.summaries()) == 1
 
 
 def test_round_trip_listing_and_delete(store):

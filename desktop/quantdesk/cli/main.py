@@ -19,7 +19,12 @@ from types import ModuleType
 
 from quantdesk import __version__
 from quantdesk.cli.output import err
+from quantdesk.cli.settings import apply_settings, set_option_defaults
+from quantdesk.core.config import Settings
+from quantdesk.core.config_file import read_settings
+from quantdesk.core.deadlines import deadlines_for, in_effect
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.inert import inert_stdio
 
 # Order is the order shown in --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -70,8 +75,10 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
     return p
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; with ``only``, the other commands are registered by name alone."""
+def build_parser(only: str | None = None,
+                 settings: Settings | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, the other commands are registered by name alone.
+    ``settings`` give the defaults of the options they cover."""
     parser = argparse.ArgumentParser(
         prog="quantdesk",
         description="Choose, fit-check, pull, switch and compare quantized Ollama models.",
@@ -93,19 +100,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                             parents=[_common(suppress=True)])
         mod.add_arguments(sp)
         sp.set_defaults(_run=mod.run)
+        if settings is not None:
+            set_option_defaults(sp, settings)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = _chosen_command(argv)
-    parser = build_parser(only=chosen)
+    stored = read_settings()
+    parser = build_parser(only=chosen, settings=stored.settings)
     args = parser.parse_args(argv)
     if args.command is None:
         # No command: the desktop window.
         args = build_parser(only="gui").parse_args(["gui", *argv])
         if getattr(args, "_run", None) is None:  # pragma: no cover - gui module missing
             parser.error("the desktop app is not available in this build")
+    # Everything printed from here on may quote a daemon, a registry or a model: inert_stdio
+    # escapes every control character on the way to the terminal.
+    with inert_stdio(), in_effect(deadlines_for(stored.settings.request_timeout)):
+        for problem in [*stored.problems, *apply_settings(args, stored.settings)]:
+            err(problem)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
     except QuantDeskError as exc:

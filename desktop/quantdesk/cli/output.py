@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from quantdesk.core import units
+from quantdesk.core.inert import raw_stream
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
@@ -33,3 +36,38 @@ def human_bytes(n: int | float | None) -> str:
 
 def err(message: str) -> None:
     sys.stderr.write(f"quantdesk: {message}\n")
+
+
+RAW_HELP = ("write the model's text unfiltered, control characters and escape sequences "
+            "included, for a pipe that wants the bytes; on a terminal give it twice")
+
+
+def add_raw_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--raw", action="count", default=0, help=RAW_HELP)
+
+
+def raw_refused(args: argparse.Namespace, command: str) -> bool:
+    """True (after saying why on stderr) when ``--raw`` was given once with stdout on a
+    terminal: a model's escape sequences can retitle, clear or hyperlink the terminal."""
+    if getattr(args, "raw", 0) == 1 and sys.stdout.isatty():
+        sys.stderr.write(
+            f"quantdesk {command}: error: --raw sends the model's escape sequences to this "
+            "terminal, which can change its title, clear it or plant links; pipe the output "
+            "elsewhere, or give --raw twice to do it anyway\n")
+        return True
+    return False
+
+
+@contextmanager
+def unfiltered_stdout(enabled: bool) -> Iterator[None]:
+    """While inside (when ``enabled``), ``sys.stdout`` is the stream under the inert filter."""
+    if not enabled:
+        yield
+        return
+    saved = sys.stdout
+    sys.stdout = raw_stream(saved)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = saved

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -50,11 +49,16 @@ class Settings:
         "How long a model stays loaded after use: a duration like 5m or 1h, -1 for forever"))
     hardware_override: str = field(default="", metadata=_doc(
         "Pretend the machine has other memory, e.g. 'gpu=24GB,ram=64GB'; empty uses the probes"))
+    request_timeout: int = field(default=0, metadata=_doc(
+        "Seconds a quick daemon request (list, status, show, version) may take in all; "
+        "0 uses the built-in 5 s (10 s for show)"))
 
     def validated(self) -> Settings:
         """The same settings, or :class:`ConfigError` naming the first bad value."""
         if self.default_context < 0:
             raise ConfigError("default_context must be 0 (automatic) or a positive token count.")
+        if not 0 <= self.request_timeout <= 3600:
+            raise ConfigError("request_timeout must be 0 (built-in) or 1 to 3600 seconds.")
         if self.kv_cache_type not in KV_CACHE_TYPES:
             raise ConfigError(
                 f"kv_cache_type must be one of {', '.join(KV_CACHE_TYPES)}, "
@@ -172,22 +176,12 @@ def to_dict(settings: Settings) -> dict[str, Any]:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; a missing file gives the defaults."""
+    from quantdesk.core.config_file import read_object
+
     path = path or config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = read_object(path)
+    if data is None:
         return Settings()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the settings file {path}: {exc.strerror}.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"the settings file {path} is not valid JSON (line {exc.lineno}); "
-            "fix it or delete it to start from the defaults."
-        ) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"the settings file {path} should hold a JSON object.")
     try:
         return from_dict(data)
     except ConfigError as exc:
@@ -195,19 +189,15 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    """Write atomically (temp file + rename) so a crash or a full disk never leaves half a
+    file; a file that did not load is first copied aside (``config.json.invalid-<time>``)."""
+    from quantdesk.core.config_file import keep_unreadable, write_settings_text
+
     path = path or config_path()
     settings.validated()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_dict(settings), fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if path.exists():
+        keep_unreadable(path)
+    write_settings_text(path, json.dumps(to_dict(settings), indent=2) + "\n")
     return path
 
 

@@ -11,12 +11,21 @@ import asyncio
 import sys
 from typing import Any
 
-from quantdesk.cli.output import human_bytes, print_json, print_table
+from quantdesk.cli.output import (
+    add_raw_option,
+    err,
+    human_bytes,
+    print_json,
+    print_table,
+    raw_refused,
+    unfiltered_stdout,
+)
 from quantdesk.core.compare import (
     CompareEvent,
     CompareOptions,
     ComparisonResult,
     ComparisonSpec,
+    ExportError,
     RunResult,
     export_to_file,
     run_comparison,
@@ -48,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="load all variants at once (only when they all fit on the GPU)")
     parser.add_argument("--pull", action="store_true", help="pull variants not installed")
     parser.add_argument("--export", metavar="FILE", help="also write .json, .csv or .md")
+    add_raw_option(parser)
 
 
 def run_json(run: RunResult, rank: int | None = None) -> dict[str, Any]:
@@ -116,9 +126,20 @@ class Progress:
                       else f"{e.model}: loading\n")
 
 
+def open_history() -> HistoryStore:
+    """The history file, with a line on stderr when opening it had to repair something."""
+    store = HistoryStore()
+    if note := store.recovery_note():
+        err(note)
+    if store.abandoned:
+        err(f"{len(store.abandoned)} comparison(s) left unfinished by a QuantDesk that was "
+            f"closed or killed are marked abandoned: {', '.join(store.abandoned)}")
+    return store
+
+
 async def _compare(args: argparse.Namespace, spec: ComparisonSpec) -> ComparisonResult:
     machine = await probe_machine_async()
-    store = await asyncio.to_thread(HistoryStore)
+    store = await asyncio.to_thread(open_history)
     try:
         async with OllamaClient(getattr(args, "host", None)) as client:
             return await run_comparison(client, spec, store=store, machine=machine,
@@ -144,12 +165,31 @@ def run(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as exc:
         sys.stderr.write(f"quantdesk compare: error: {exc}\n")
         return 2
+    if raw_refused(args, NAME):
+        return 2
     result = asyncio.run(_compare(args, spec))
-    if args.export:
-        path = export_to_file(result, args.export)
-        sys.stderr.write(f"exported to {path}\n")
-    if getattr(args, "json", False):
-        print_json(result_json(result))
-    else:
-        print_result(result)
-    return 0 if result.complete else 1
+    code = 0 if result.complete else 1
+    # The result is printed whatever else fails: it is the work of the whole comparison.
+    if args.export and not export_or_warn(result, args.export):
+        code = 1
+    with unfiltered_stdout(bool(args.raw) and not getattr(args, "json", False)):
+        if getattr(args, "json", False):
+            print_json(result_json(result))
+        else:
+            print_result(result)
+    if result.unsaved:
+        err(f"This comparison is not in the history ({result.unsaved}); the results above "
+            "are all there is, so keep them (--export FILE writes them to a file).")
+        code = 1
+    return code
+
+
+def export_or_warn(result: ComparisonResult, file: str) -> bool:
+    """Export, or say on stderr why not; never raises, so the result still gets printed."""
+    try:
+        path = export_to_file(result, file)
+    except ExportError as exc:
+        err(str(exc))
+        return False
+    sys.stderr.write(f"exported to {path}\n")
+    return True

@@ -6,9 +6,14 @@ import argparse
 import asyncio
 import sys
 
-from quantdesk.cli.commands.compare import Progress, print_result, result_json
+from quantdesk.cli.commands.compare import (
+    Progress,
+    open_history,
+    print_result,
+    result_json,
+)
 from quantdesk.cli.main import _common
-from quantdesk.cli.output import print_json, print_table
+from quantdesk.cli.output import err, print_json, print_table
 from quantdesk.core.compare import export_to_file, rerun
 from quantdesk.core.hardware import probe_machine_async
 from quantdesk.core.ollama import OllamaClient
@@ -52,12 +57,16 @@ async def _rerun(args: argparse.Namespace, store: HistoryStore) -> int:
     else:
         print_result(new)
         sys.stdout.write("\n" + "\n".join(diff.lines()) + "\n")
+    if new.unsaved:
+        err(f"This re-run is not in the history ({new.unsaved}); the results above are all "
+            "there is.")
+        return 1
     return 0 if new.complete else 1
 
 
 def run(args: argparse.Namespace) -> int:
     as_json = getattr(args, "json", False)
-    with HistoryStore() as store:
+    with open_history() as store:
         action = getattr(args, "action", None)
         if action is None:
             _list(store, as_json)

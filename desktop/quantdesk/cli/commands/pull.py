@@ -19,6 +19,7 @@ from typing import TextIO
 
 from quantdesk.cli.output import err, human_bytes
 from quantdesk.core import units
+from quantdesk.core.inert import inert, raw_stream
 from quantdesk.core.ollama import OllamaClient, PullProgress
 from quantdesk.core.pulls import (
     AsyncPullRunner,
@@ -67,14 +68,16 @@ class _Bar:
     per new status so logs stay short."""
 
     def __init__(self, out: TextIO) -> None:
-        self.out = out
+        # The bar's own CR must reach the terminal, so it writes to the unfiltered stream and
+        # makes the daemon's words in each line inert itself.
+        self.out = raw_stream(out)
         self.tty = out.isatty()
         self.last_status = ""
         self.last_draw = 0.0
         self.width = 0
 
     def show(self, p: PullProgress) -> None:
-        line = progress_line(p)
+        line = inert(progress_line(p))
         if self.tty:
             now = time.monotonic()
             if p.status == self.last_status and not p.done and now - self.last_draw < _REDRAW_S:

@@ -1,5 +1,8 @@
 """``quantdesk run MODEL PROMPT``: generate once, streaming text to stdout.
 
+The text is inert on the way out (control characters shown escaped, ``core.inert``) unless
+``--raw`` asks for the model's bytes as they are.
+
 ``--json`` prints the whole answer with timing taken from the daemon's own durations
 (``ttft_s`` = load + prompt evaluation), so runs of different variants compare fairly.
 """
@@ -13,7 +16,7 @@ import sys
 from typing import Any
 
 from quantdesk.cli.commands.load import keep_alive_arg, positive_int
-from quantdesk.cli.output import print_json
+from quantdesk.cli.output import add_raw_option, print_json, raw_refused, unfiltered_stdout
 from quantdesk.core.ollama import KeepAlive, Metrics, OllamaClient
 
 NAME = "run"
@@ -29,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-predict", type=int, metavar="N", help="at most N tokens")
     parser.add_argument("--keep-alive", type=keep_alive_arg, metavar="D",
                         help="how long to stay loaded afterwards: 10m, -1, seconds")
+    add_raw_option(parser)
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -62,6 +66,13 @@ async def _generate(
 
 def run(args: argparse.Namespace) -> int:
     as_json = getattr(args, "json", False)
+    if raw_refused(args, NAME):
+        return 2
+    with unfiltered_stdout(bool(args.raw) and not as_json):
+        return _run(args, as_json)
+
+
+def _run(args: argparse.Namespace, as_json: bool) -> int:
     text, thinking, metrics = asyncio.run(_generate(
         args.host, args.model, args.prompt, _options(args), args.keep_alive, not as_json))
     if as_json:

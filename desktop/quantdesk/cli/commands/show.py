@@ -82,8 +82,8 @@ def _print_people(s: ShowResponse, verbose: bool) -> None:
     if s.tensors:
         types = Counter(t.type for t in s.tensors)
         _section("Tensors", [(t, f"{n} tensors") for t, n in types.most_common()])
-    if s.license:
-        _section("License", [("", s.license.strip().splitlines()[0][:80])])
+    if first := next((line.strip() for line in s.license.splitlines() if line.strip()), ""):
+        _section("License", [("", first[:80])])
     if verbose:
         _section("Metadata", [(k, v) for k, v in sorted(s.model_info.items())
                               if not isinstance(v, list) or len(v) <= 8])

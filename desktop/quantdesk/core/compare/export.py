@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from quantdesk.core import safe_json
+from quantdesk.core.atomic import AtomicWriteError, write_atomic
 from quantdesk.core.compare.ranking import ranked, ranks
 from quantdesk.core.compare.results import ComparisonResult, RunResult
 from quantdesk.core.errors import QuantDeskError
@@ -53,7 +55,7 @@ def to_json(result: ComparisonResult) -> str:
 
 def from_json(text: str) -> ComparisonResult:
     try:
-        data = json.loads(text)
+        data = safe_json.loads(text)
         if data.get("format") != EXPORT_FORMAT:
             raise ValueError("not a QuantDesk comparison export")
         return ComparisonResult.from_dict(data["comparison"])
@@ -153,7 +155,7 @@ _WRITERS = {".json": to_json, ".csv": to_csv, ".md": to_markdown, ".markdown": t
 
 
 def export_to_file(result: ComparisonResult, path: str | Path) -> Path:
-    """Writes the format the file's extension names (.json, .csv, .md)."""
+    """Writes the format the file's extension names (.json, .csv, .md), all or nothing."""
     path = Path(path)
     writer = _WRITERS.get(path.suffix.lower())
     if writer is None:
@@ -161,9 +163,11 @@ def export_to_file(result: ComparisonResult, path: str | Path) -> Path:
             f"Cannot tell the export format from '{path.name}'; use a name ending in "
             ".json, .csv or .md.")
     try:
-        path.write_text(writer(result), encoding="utf-8")
-    except OSError as exc:
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+        # Atomic: a full disk or a kill part-way leaves an existing file as it was.
+        write_atomic(path, writer(result))
+    except AtomicWriteError as exc:
+        raise ExportError(f"The export was not written: {exc}. Any file that was there "
+                          "is unchanged.") from exc
     return path
 
 
@@ -172,4 +176,7 @@ def import_json(path: str | Path) -> ComparisonResult:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{path} is not a QuantDesk comparison export (not UTF-8 text at "
+                          f"byte {exc.start}).") from None
     return from_json(text)

@@ -121,6 +121,8 @@ class ComparisonResult:
     runs: list[RunResult]
     complete: bool = False
     note: str = ""
+    # Why the history does not hold this result as it is ("" when it does); never stored.
+    unsaved: str = field(default="", compare=False)
 
     @property
     def models(self) -> list[str]:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quantdesk.core.compare import planning
 from quantdesk.core.compare.agreement import Transcript, score
@@ -41,6 +42,7 @@ from quantdesk.core.fit import FitResult
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import (
     DaemonUnreachable,
+    InvalidModelName,
     LocalModel,
     Metrics,
     OllamaClient,
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
     from quantdesk.core.store import HistoryStore
 
 LOGPROBS_SINCE = (0, 12, 11)
+# What writing the history can raise: our own error, SQLite's, and the disk's.
+_STORE_ERRORS: tuple[type[BaseException], ...] = (QuantDeskError, sqlite3.Error, OSError)
 
 
 def supports_logprobs(version: str) -> bool:
@@ -85,8 +89,16 @@ class _Variant:
     loaded: bool = False
 
 
-def _find(models: Sequence[LocalModel], name: str) -> LocalModel | None:
-    return next((m for m in models if same_model(m.name, name)), None)
+_Model = TypeVar("_Model", LocalModel, RunningModel)
+
+
+def _find(models: Sequence[_Model], name: str) -> _Model | None:
+    for m in models:
+        # A daemon name QuantDesk cannot parse is some other model: it must not stop the search.
+        with contextlib.suppress(InvalidModelName):
+            if same_model(m.name, name):
+                return m
+    return None
 
 
 class ComparisonRunner:
@@ -110,15 +122,30 @@ class ComparisonRunner:
         self._logprobs = False
         self._version = ""
         self._stored = False
+        self._unsaved = ""
 
     # -- plumbing ---------------------------------------------------------------------------
     def _emit(self, event: CompareEvent) -> None:
         if self._sink is not None:
             self._sink(event)
 
+    def _store_failed(self, exc: BaseException) -> None:
+        """Storing is a side task: a full disk or a locked file is noted on the result (the
+        work goes on in memory, and the end tries once more), never a failure of the runs."""
+        if self.result is not None:
+            self.result.unsaved = str(exc)
+        self._unsaved = str(exc)
+
+    async def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except _STORE_ERRORS as exc:
+            self._store_failed(exc)
+            return None
+
     async def _save(self, v: _Variant) -> None:
         if self.store is not None and self._stored and self.result is not None:
-            await asyncio.to_thread(self.store.comparisons.save_run, self.result.id, v.run)
+            await self._write(self.store.comparisons.save_run, self.result.id, v.run)
 
     async def _state(self, v: _Variant, state: str) -> None:
         v.run.state = state
@@ -161,16 +188,39 @@ class ComparisonRunner:
             if not v.run.finished:
                 v.run.state, v.run.error, v.run.finished_at = state, error, now_iso()
                 self._emit(run_event(state, v.run, error=error))
-        if self.store is not None and self._stored and self.result is not None:
+        if self.store is not None and self.result is not None:
+            try:
+                self._persist()
+            except _STORE_ERRORS as exc:
+                self._store_failed(exc)
+
+    def _persist(self) -> None:
+        """Write the whole result: rewritten when stored, written afresh when the first
+        write had failed (space may have been freed since)."""
+        assert self.store is not None and self.result is not None
+        if self._stored:
             self.store.comparisons.update(self.result)
+        else:
+            self.store.comparisons.begin(self.result)
+            self._stored = True
+        self.result.unsaved = ""
 
     async def _finish(self) -> ComparisonResult:
         assert self.result is not None
         self.result.complete = all(v.run.state == "done" for v in self.variants)
         if self.store is not None:
-            await asyncio.to_thread(self.store.comparisons.update, self.result)
+            await self._write(self._persist)
+            if self.result.unsaved and self._stored:
+                await self._write(self._mark_unsaved)
         self._emit(CompareEvent("finished", result=self.result))
         return self.result
+
+    def _mark_unsaved(self) -> None:
+        """The rows written at the start must not read "waiting" for ever: marking them
+        changes a few bytes in place, which a full disk still allows."""
+        assert self.store is not None and self.result is not None
+        self.store.comparisons.mark_abandoned(
+            self.result.id, f"the result could not be saved: {self.result.unsaved}")
 
     # -- preparation ------------------------------------------------------------------------
     async def _prepare(self) -> None:
@@ -208,14 +258,13 @@ class ComparisonRunner:
         self.result = ComparisonResult(new_comparison_id(), now_iso(), self.spec, reference,
                                        fingerprint, [v.run for v in self.variants])
         if self.store is not None:
-            await asyncio.to_thread(self.store.comparisons.begin, self.result)
-            self._stored = True
+            await self._write(self._persist)
 
     async def _pull(self, v: _Variant) -> None:
         v.run.state = "pulling"
         self._emit(run_event("pulling", v.run))
-        pull_id = (await asyncio.to_thread(self.store.loads.pull_started, v.run.model)
-                   if self.store is not None else 0)
+        pull_id = (await self._write(self.store.loads.pull_started, v.run.model)
+                   if self.store is not None else None)
         done_bytes, outcome = 0, "failed"
 
         def on_progress(p: PullProgress) -> None:
@@ -236,8 +285,11 @@ class ComparisonRunner:
             v.run.state, v.run.error, v.run.finished_at = "failed", str(exc), now_iso()
             self._emit(run_event("failed", v.run, error=str(exc)))
         finally:
-            if self.store is not None:  # synchronous: this also runs while cancelling
-                self.store.loads.pull_finished(pull_id, bytes_done=done_bytes, outcome=outcome)
+            if self.store is not None and pull_id is not None:
+                # Synchronous: this also runs while cancelling.
+                with contextlib.suppress(*_STORE_ERRORS):
+                    self.store.loads.pull_finished(pull_id, bytes_done=done_bytes,
+                                                   outcome=outcome)
 
     async def _predict(self) -> None:
         for v in self.variants:
@@ -333,13 +385,17 @@ class ComparisonRunner:
         await self._observe(v)
 
     async def _observe(self, v: _Variant) -> None:
-        """Ollama's own size while loaded (/api/ps), kept next to our prediction."""
-        running = _find(await self.client.ps(), v.run.model)
+        """Ollama's own size while loaded (/api/ps), kept next to our prediction. A side
+        measurement: when /api/ps fails, the run goes on without the size."""
+        try:
+            running = _find(await self.client.ps(), v.run.model)
+        except QuantDeskError:
+            return
         if running is None:
             return
         v.run.size, v.run.size_vram = running.size, running.size_vram
         if self.store is not None:
-            await asyncio.to_thread(self._record_load, v, running)
+            await self._write(self._record_load, v, running)
 
     def _record_load(self, v: _Variant, running: RunningModel) -> None:
         from quantdesk.core.store.load_pairs import record_observed_load

@@ -7,6 +7,7 @@ until the header parses, the source ends (truncated) or the cap is hit (limit).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -19,7 +20,9 @@ from quantdesk.core.gguf.header import DEFAULT_LIMITS, GGUFHeader, GGUFLimits, M
 from quantdesk.core.gguf.parser import NeedMore, parse_header
 
 FIRST_CHUNK = 1 * MiB
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+# Digits bounded: a 5000-digit "offset" is no offset, and int() refuses it with a ValueError.
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d{1,20})-(\d{1,20})/(\d{1,20}(?!\d)|\*)")
+DEADLINE_S = 120.0  # a few MB over a slow line; a server dripping bytes is cut off
 
 
 def _next_target(need: NeedMore, held: int, at_end: bool, limits: GGUFLimits, what: str) -> int:
@@ -169,25 +172,33 @@ async def fetch_gguf_header(
     headers: dict[str, str] | None = None,
     limits: GGUFLimits = DEFAULT_LIMITS,
     first_chunk: int = FIRST_CHUNK,
+    deadline_s: float = DEADLINE_S,
 ) -> GGUFHeader:
     """Read the GGUF header of the blob at ``url`` with ranged GETs, following redirects.
 
     Fetches ``first_chunk`` bytes, then grows geometrically up to ``limits.max_header_bytes``;
     a server that ignores Range is read from its 200 stream only as far as needed, then closed.
-    ``GGUFHeader.bytes_read`` reports the body bytes actually received.
+    The whole read ends within ``deadline_s``. ``GGUFHeader.bytes_read`` reports the body
+    bytes actually received.
     """
     body = _RangedBody(http, url, dict(headers or {}))
     what = _host(url)
     try:
-        target = min(first_chunk, limits.max_header_bytes)
-        while True:
-            await body.fill_to(target)
-            # The stream of a server ignoring Range may overshoot; the parser never looks
-            # past the cap, and the overshoot is at most one network chunk.
-            result = _attempt(bytes(body.data), limits, body.fetched)
-            if isinstance(result, GGUFHeader):
-                return result
-            target = _next_target(result, len(body.data), body.at_end, limits, what)
+        async with asyncio.timeout(deadline_s):
+            target = min(first_chunk, limits.max_header_bytes)
+            while True:
+                await body.fill_to(target)
+                # The stream of a server ignoring Range may overshoot; the parser never looks
+                # past the cap, and the overshoot is at most one network chunk.
+                result = _attempt(bytes(body.data), limits, body.fetched)
+                if isinstance(result, GGUFHeader):
+                    return result
+                target = _next_target(result, len(body.data), body.at_end, limits, what)
+    except TimeoutError:
+        raise GGUFSourceError(
+            f"Reading the GGUF header from {what} did not finish within {deadline_s:g} s "
+            f"({len(body.data):,} bytes had come); the server is too slow or stalled."
+        ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise GGUFSourceError(
             f"Could not read the GGUF header from {what}: {exc or type(exc).__name__}. "

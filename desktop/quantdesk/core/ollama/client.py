@@ -1,8 +1,10 @@
 """The async client for one Ollama daemon, on one shared ``httpx.AsyncClient``.
 
-Timeouts: connecting gets a few seconds; plain requests get a bounded read timeout; streams
-(pull, generate, chat, load) get **no** read timeout — a pull can legitimately take an hour —
-and instead a stall detector stops a stream that sends no line for N seconds.
+Timeouts: connecting gets a few seconds; plain requests get a bounded read timeout and a total
+deadline per operation; streams (pull, generate, chat, load) get **no** read timeout — a pull
+can legitimately take an hour — but must send their headers within a deadline, and then a stall
+detector stops a stream that makes no progress. Bodies, lines and JSON nesting are bounded
+(``bounds``).
 
 Streams are async generators with ``async with`` around the HTTP response: closing or
 cancelling the iteration closes the connection, which makes the daemon cancel the work. Wrap
@@ -24,13 +26,24 @@ from typing import Any
 import httpx
 
 from quantdesk import __version__
+from quantdesk.core.deadlines import Deadlines, current_deadlines
+from quantdesk.core.inert import brief
+from quantdesk.core.ollama.bounds import (
+    DEFAULT_LIMITS,
+    Limits,
+    Reply,
+    bounded_request,
+    decode_object,
+    open_stream,
+    operation,
+)
 from quantdesk.core.ollama.errors import (
     ConnectionDropped,
     DaemonUnreachable,
     MalformedStream,
     OllamaError,
     RequestTimeout,
-    error_from_response,
+    StreamStalled,
 )
 from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
 from quantdesk.core.ollama.host import OllamaHost, resolve_host
@@ -55,12 +68,15 @@ class OllamaClient:
         load_timeout: float = 330.0,  # the daemon's own load limit is 5 min
         max_line_bytes: int = MAX_LINE_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        deadlines: Deadlines | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.host = host if isinstance(host, OllamaHost) else resolve_host(host)
         self.pull_stall_timeout = pull_stall_timeout
         self.generate_stall_timeout = generate_stall_timeout
         self.load_timeout = load_timeout
-        self._max_line = max_line_bytes
+        self._max_line = min(max_line_bytes, limits.max_line_bytes)
+        self.deadlines, self.limits = deadlines or current_deadlines(), limits
         self._clock = clock
         self._plain_timeout = httpx.Timeout(request_timeout, connect=connect_timeout)
         self._stream_timeout = httpx.Timeout(
@@ -105,51 +121,56 @@ class OllamaClient:
             raise RequestTimeout(f"{self.host.url} did not answer in time") from exc
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise ConnectionDropped(str(exc)) from exc
-        except httpx.TransportError as exc:
+        except httpx.DecodingError as exc:
+            raise MalformedStream(f"a body that does not decode: {exc}") from exc
+        except httpx.HTTPError as exc:
             raise OllamaError(f"Talking to the daemon at {self.host.url} failed: {exc}") from exc
 
     async def _request(
         self, method: str, path: str, body: Mapping[str, Any] | None = None,
-        *, model: str | None = None,
-    ) -> httpx.Response:
+        *, model: str | None = None, deadline: float,
+    ) -> Reply:
         with self._transport_errors():
-            resp = await self._http.request(
-                method, self._url(path), json=body, timeout=self._plain_timeout
-            )
-        if resp.is_error:
-            raise error_from_response(resp.status_code, resp.text, model=model)
-        return resp
+            return await bounded_request(
+                self._http, method, self._url(path), host=self.host.url,
+                what=operation(path, model), json=body, timeout=self._plain_timeout,
+                deadline=deadline, limits=self.limits, model=model)
 
     async def _json(
         self, method: str, path: str, body: Mapping[str, Any] | None = None,
-        *, model: str | None = None,
+        *, model: str | None = None, deadline: float,
     ) -> dict[str, Any]:
-        resp = await self._request(method, path, body, model=model)
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise MalformedStream(f"{path} did not answer with JSON") from exc
-        if not isinstance(data, dict):
-            raise MalformedStream(f"{path} answered JSON that is not an object")
-        return data
+        reply = await self._request(method, path, body, model=model, deadline=deadline)
+        return decode_object(reply, host=self.host.url, what=operation(path, model),
+                             limits=self.limits)
 
     async def _lines(
         self, path: str, body: Mapping[str, Any], *, model: str, stall: float | None,
+        what: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
+        download = path == "/api/pull"
+        headers_within = (self.deadlines.pull_headers if download
+                          else max(self.deadlines.generate_headers, self.load_timeout))
+        what = what or operation(path, model)
         with self._transport_errors():
-            async with self._http.stream(
-                "POST", self._url(path), json=body, timeout=self._stream_timeout
+            async with open_stream(
+                self._http, "POST", self._url(path), host=self.host.url, what=what,
+                json=body, timeout=self._stream_timeout, header_deadline=headers_within,
+                limits=self.limits, model=model,
             ) as resp:
-                if resp.is_error:
-                    await resp.aread()
-                    raise error_from_response(resp.status_code, resp.text, model=model)
                 lines = iter_json_lines(
                     resp.aiter_bytes(), stall_timeout=stall,
                     max_line_bytes=self._max_line, model=model,
                 )
-                async with contextlib.aclosing(lines):
-                    async for data in lines:
-                        yield data
+                try:
+                    async with contextlib.aclosing(lines):
+                        async for data in lines:
+                            yield data
+                except StreamStalled as exc:
+                    # The reader knows how long it waited; the words for what stalled are here.
+                    if exc.operation:
+                        raise
+                    raise StreamStalled(exc.seconds, what, download=download) from None
 
     @staticmethod
     def _checked(model: str) -> str:
@@ -161,31 +182,33 @@ class OllamaClient:
     # -- model management -------------------------------------------------------------------
 
     async def version(self) -> str:
-        return get_str(await self._json("GET", "/api/version"), "version")
+        return get_str(await self._json("GET", "/api/version",
+                                        deadline=self.deadlines.version), "version")
 
     async def health(self) -> bool:
         """True when the root answers "Ollama is running"; never raises for daemon trouble."""
         try:
-            resp = await self._request("GET", "/")
+            reply = await self._request("GET", "/", deadline=self.deadlines.health)
         except OllamaError:
             return False
-        return "ollama is running" in resp.text.lower()
+        return "ollama is running" in reply.text.lower()
 
     async def tags(self) -> list[LocalModel]:
-        data = await self._json("GET", "/api/tags")
-        return [LocalModel.from_json(m) for m in data.get("models") or () if isinstance(m, dict)]
+        data = await self._json("GET", "/api/tags", deadline=self.deadlines.tags)
+        return [LocalModel.from_json(m) for m in _entries(data)]
 
     async def ps(self) -> list[RunningModel]:
-        data = await self._json("GET", "/api/ps")
-        return [RunningModel.from_json(m) for m in data.get("models") or ()
-                if isinstance(m, dict)]
+        data = await self._json("GET", "/api/ps", deadline=self.deadlines.ps)
+        return [RunningModel.from_json(m) for m in _entries(data)]
 
     async def show(self, model: str, verbose: bool = False) -> ShowResponse:
         model = self._checked(model)
         body: dict[str, Any] = {"model": model}
         if verbose:
             body["verbose"] = True
-        return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model))
+        deadline = self.deadlines.show_verbose if verbose else self.deadlines.show
+        return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model,
+                                                       deadline=deadline))
 
     async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
         """Progress of a download, one item per daemon line; the last has ``done=True``."""
@@ -206,12 +229,13 @@ class OllamaClient:
 
     async def delete(self, model: str) -> None:
         model = self._checked(model)
-        await self._request("DELETE", "/api/delete", {"model": model}, model=model)
+        await self._request("DELETE", "/api/delete", {"model": model}, model=model,
+                            deadline=self.deadlines.delete)
 
     async def copy(self, source: str, destination: str) -> None:
         source, destination = self._checked(source), self._checked(destination)
         await self._request("POST", "/api/copy", {"source": source, "destination": destination},
-                            model=source)
+                            model=source, deadline=self.deadlines.copy)
 
     # -- generation -------------------------------------------------------------------------
 
@@ -237,9 +261,10 @@ class OllamaClient:
 
     async def _finished(
         self, path: str, body: dict[str, Any], model: str, stall: float | None,
+        what: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         done = False
-        lines = self._lines(path, body, model=model, stall=stall)
+        lines = self._lines(path, body, model=model, stall=stall, what=what)
         async with contextlib.aclosing(lines):
             async for line in lines:
                 done = done or line.get("done") is True
@@ -303,7 +328,8 @@ class OllamaClient:
                             logprobs=False, top_logprobs=None, keep_alive=keep_alive,
                             format=None)
         last: dict[str, Any] = {}
-        async for line in self._finished("/api/generate", body, model, self.load_timeout):
+        async for line in self._finished("/api/generate", body, model, self.load_timeout,
+                                         what=f"loading '{brief(model, 120)}'"):
             last = line
         return GenerateChunk.from_json(last)
 
@@ -312,6 +338,12 @@ class OllamaClient:
         model = self._checked(model)
         body = {"model": model, "prompt": "", "keep_alive": 0}
         async for _ in self._finished("/api/generate", body, model,
-                                      self.generate_stall_timeout):
+                                      self.generate_stall_timeout,
+                                      what=f"unloading '{brief(model, 120)}'"):
             pass
 
+
+def _entries(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The objects of a ``models`` list; anything else there (null, a number) is no models."""
+    models = data.get("models")
+    return [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []

@@ -12,6 +12,10 @@ import json
 import re
 
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.inert import brief
+
+# A daemon's own error text is quoted this far: a 20 MB body says nothing its start does not.
+MAX_REASON_CHARS = 600
 
 
 class OllamaError(QuantDeskError):
@@ -107,13 +111,18 @@ class RequestTimeout(OllamaError):
 
 
 class StreamStalled(RequestTimeout):
-    def __init__(self, seconds: float) -> None:
-        OllamaError.__init__(
-            self,
-            f"The daemon sent nothing for {seconds:g} s and the transfer was stopped. "
-            "Try again; a pull resumes where it stopped.",
-        )
+    """A stream went quiet. ``operation`` names what it was doing ("generating text with
+    'x'"); only a download speaks of resuming, since only a pull resumes."""
+
+    def __init__(self, seconds: float, operation: str = "", *, download: bool = False) -> None:
+        during = f" while {operation}" if operation else ""
+        advice = ("the download was stopped. Try again; a pull resumes where it stopped."
+                  if download else
+                  "QuantDesk stopped waiting. Check that the daemon still works and try again.")
+        OllamaError.__init__(self, f"The daemon sent nothing for {seconds:g} s{during}, so "
+                             f"{advice}")
         self.seconds = seconds
+        self.operation = operation
 
 
 class HttpError(OllamaError):
@@ -171,10 +180,11 @@ def _classify(message: str, status: int | None, model: str | None) -> OllamaErro
 
 def error_from_response(status: int, body: str, *, model: str | None = None) -> OllamaError:
     """Map a non-2xx answer (status and raw body text) to the error a user should see."""
-    message = body_message(body)
+    message = brief(body_message(body), MAX_REASON_CHARS)
     return _classify(message, status, model) or HttpError(status, message)
 
 
 def error_from_stream_line(message: str, *, model: str | None = None) -> OllamaError:
     """Map the ``error`` of a mid-stream line (HTTP status already 200)."""
+    message = brief(message, MAX_REASON_CHARS)
     return _classify(message, None, model) or StreamError(message)

@@ -7,6 +7,7 @@ helpers so one odd field never hides a whole model list.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -42,16 +43,16 @@ def get_int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
 
 
 def get_float(data: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    """A finite number (infinities and NaN, which no daemon means, give ``default``)."""
     value = data.get(key)
     if isinstance(value, bool):
         return default
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value.strip())
-        except ValueError:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
             return default
+        return number if math.isfinite(number) else default
     return default
 
 
@@ -83,3 +84,31 @@ def parse_time(value: Any) -> datetime | None:
 
 def get_time(data: Mapping[str, Any], key: str) -> datetime | None:
     return parse_time(data.get(key))
+
+
+MAX_SIZE = 2**63 - 1  # Go's int64, what every size on the wire is
+
+
+def as_size(value: Any) -> int | None:
+    """A byte count from a registry or daemon: a whole number 0 ≤ n < 2^63 (a numeric
+    string too); None for anything else (negative, 1e999, NaN, a bool, text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or len(text) > 19:
+            return None
+        value = int(text)
+    if isinstance(value, int) and 0 <= value <= MAX_SIZE:
+        return value
+    return None
+
+
+def get_size(data: Mapping[str, Any], key: str) -> int:
+    """A byte count (``as_size``), 0 when missing or impossible: a size of -5 or 2^63 is a
+    daemon gone wrong, and showing it would only mislead."""
+    return as_size(data.get(key)) or 0

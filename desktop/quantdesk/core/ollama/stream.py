@@ -10,10 +10,11 @@ because streams run with no read timeout.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
+from quantdesk.core import safe_json
+from quantdesk.core.inert import brief
 from quantdesk.core.ollama.errors import MalformedStream, StreamStalled, error_from_stream_line
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -21,10 +22,10 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 
 def _decode(line: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(line)
-    except ValueError as exc:
-        preview = line[:80].decode("utf-8", "replace")
-        raise MalformedStream(f"a line is not JSON: {preview!r}") from exc
+        data = safe_json.loads(line)
+    except safe_json.JsonRejected as exc:
+        preview = brief(line[:80].decode("utf-8", "replace"), 80)
+        raise MalformedStream(f"a line is {exc}: {preview!r}") from None
     if not isinstance(data, dict):
         raise MalformedStream("a line is JSON but not an object")
     return data

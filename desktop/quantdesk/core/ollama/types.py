@@ -13,11 +13,16 @@ from typing import Any
 from quantdesk.core.ollama.jsonfields import (
     as_dict,
     get_int,
+    get_size,
     get_str,
     get_str_tuple,
     get_time,
 )
 from quantdesk.core.quant import QuantLevel, by_file_type, parse_quant
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,7 @@ class LocalModel:
         return cls(
             name=name,
             model=get_str(d, "model") or name,
-            size=get_int(d, "size"),
+            size=get_size(d, "size"),
             digest=get_str(d, "digest"),
             modified_at=get_time(d, "modified_at"),
             details=ModelDetails.from_json(d.get("details")),
@@ -111,8 +116,8 @@ class RunningModel:
         return cls(
             name=name,
             model=get_str(d, "model") or name,
-            size=get_int(d, "size"),
-            size_vram=get_int(d, "size_vram"),
+            size=get_size(d, "size"),
+            size_vram=get_size(d, "size_vram"),
             digest=get_str(d, "digest"),
             details=ModelDetails.from_json(d.get("details")),
             expires_at=get_time(d, "expires_at"),
@@ -174,9 +179,10 @@ class ShowResponse:
     def from_json(cls, data: Any) -> ShowResponse:
         d = as_dict(data)
         tensors = []
-        for t in d.get("tensors") or ():
+        for t in _list(d.get("tensors")):
             t = as_dict(t)
-            shape = tuple(s for s in t.get("shape") or () if isinstance(s, int))
+            shape = tuple(s for s in _list(t.get("shape"))
+                          if isinstance(s, int) and not isinstance(s, bool))
             tensors.append(Tensor(get_str(t, "name"), get_str(t, "type"), shape))
         return cls(
             details=ModelDetails.from_json(d.get("details")),

@@ -88,7 +88,7 @@ async def _read_page(http: httpx.AsyncClient, url: str, model: str, cache: PageC
         except PageUnreadable:
             pass
     try:
-        resp = await rhttp.get(http, url, ok_missing=True)
+        resp = await rhttp.get(http, url, ok_missing=True, max_bytes=rhttp.MAX_PAGE_BYTES)
     except RegistryError as exc:
         notes.append(f"tags page unavailable ({exc}); probed the registry instead")
         return None, False

@@ -17,6 +17,9 @@ from urllib.parse import urljoin
 
 import httpx
 
+from quantdesk.core import safe_json
+from quantdesk.core.inert import brief
+from quantdesk.core.ollama.jsonfields import as_size
 from quantdesk.core.quant import QuantLevel, all_levels, parse_quant
 from quantdesk.core.registry import http as rhttp
 from quantdesk.core.registry.endpoints import DEFAULT_HUGGING_FACE, Endpoints
@@ -36,6 +39,8 @@ _NAMES = sorted({lvl.name for lvl in all_levels()} | set(_RETIRED) | set(_UNSLOT
 _QUANT_IN_NAME = re.compile(r"(UD-)?(" + "|".join(map(re.escape, _NAMES)) + r")(_[A-Z]+)?")
 _SHARD = re.compile(r"^(?P<prefix>.+)-(?P<i>\d{5})-of-(?P<n>\d{5})\.gguf$", re.IGNORECASE)
 _MAX_PAGES = 50
+_MAX_ENTRIES = 200_000  # every entry of every page, GGUF or not
+MAX_GGUF_FILES = 2_000  # the largest real GGUF repositories hold a few hundred
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,37 +68,60 @@ def level_for_label(label: str) -> QuantLevel | None:
 
 
 def _entry_file(entry: dict[str, Any]) -> GgufFile | None:
-    if entry.get("type") != "file" or not str(entry.get("path", "")).lower().endswith(".gguf"):
+    path = entry.get("path")
+    if entry.get("type") != "file" or not isinstance(path, str) \
+            or not path.lower().endswith(".gguf"):
         return None
     lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
-    size = lfs.get("size", entry.get("size"))
-    try:
-        return GgufFile(str(entry["path"]), int(size), lfs.get("oid") or lfs.get("sha256"))
-    except (TypeError, ValueError):
+    size = as_size(lfs.get("size", entry.get("size")))
+    if size is None:  # negative, 1e999, text: no file has that size
         return None
+    digest = lfs.get("oid") or lfs.get("sha256")
+    return GgufFile(path, size, digest if isinstance(digest, str) else None)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    ua, ub = httpx.URL(a), httpx.URL(b)
+    return (ua.scheme, ua.host, ua.port) == (ub.scheme, ub.host, ub.port)
 
 
 async def list_gguf_files(
     http: httpx.AsyncClient, endpoints: Endpoints, owner: str, repo: str
 ) -> list[GgufFile]:
-    """Every .gguf file of the repository's main branch, following pagination."""
-    url: str | None = endpoints.hf_tree_url(owner, repo)
+    """Every .gguf file of the repository's main branch, following pagination.
+
+    Bounded whatever the server says: at most ``_MAX_PAGES`` pages of at most
+    ``rhttp.MAX_LISTING_BYTES``, ``_MAX_ENTRIES`` entries in all, and ``MAX_GGUF_FILES``
+    GGUF files; pagination never leaves the first page's server.
+    """
+    first = url = endpoints.hf_tree_url(owner, repo)
     files: list[GgufFile] = []
+    seen = 0
     for _ in range(_MAX_PAGES):
-        if url is None:
-            break
-        resp = await rhttp.get(http, url, ok_missing=True)
+        resp = await rhttp.get(http, url, ok_missing=True, max_bytes=rhttp.MAX_LISTING_BYTES)
         if resp is None:
             raise RemoteModelNotFound(f"hf.co/{owner}/{repo}", "Hugging Face")
         try:
-            entries = resp.json()
-        except ValueError as exc:
-            raise RegistryResponseError(url, "a file listing that is not JSON") from exc
+            entries = safe_json.loads(resp.content, max_depth=16)
+        except safe_json.JsonRejected as exc:
+            raise RegistryResponseError(url, f"a file listing that is {exc}") from None
         if not isinstance(entries, list):
             raise RegistryResponseError(url, "a file listing that is not a list")
+        seen += len(entries)
         files.extend(f for e in entries if isinstance(e, dict) and (f := _entry_file(e)))
+        if seen > _MAX_ENTRIES or len(files) > MAX_GGUF_FILES:
+            what = f"{len(files):,} GGUF files" if len(files) > MAX_GGUF_FILES \
+                else f"{seen:,} files"
+            raise RegistryResponseError(
+                first, f"a listing of at least {what}; QuantDesk reads repositories of up to "
+                f"{MAX_GGUF_FILES:,} GGUF files and {_MAX_ENTRIES:,} files in all")
         nxt = resp.links.get("next", {}).get("url")
-        url = urljoin(url, nxt) if nxt else None
+        if not nxt:
+            break
+        url = urljoin(url, nxt)
+        if not _same_origin(url, first):
+            raise RegistryResponseError(first, f"a next page on another server "
+                                        f"({brief(url, 80)}), which QuantDesk does not follow")
     return files
 
 
@@ -108,11 +136,13 @@ def variants_from_files(owner: str, repo: str, files: list[GgufFile],
         m = _SHARD.match(f.path)
         groups.setdefault(m.group("prefix") if m else f.path, []).append(f)
     out: dict[str, Variant] = {}
+    taken: set[str] = set()  # tags in ``out``, lower-cased (one set, not one per file)
     for key, group in groups.items():
         label = quant_label(key.rsplit("/", 1)[-1]) or quant_label(key)
         tag = label or key.rsplit("/", 1)[-1]
-        if tag.lower() in {t.lower() for t in out}:
+        if tag.lower() in taken:
             tag = key.rsplit("/", 1)[-1]  # two files with one label: the file name is a tag too
+        taken.add(tag.lower())
         group.sort(key=lambda f: f.path)
         weights = sum(f.size for f in group)
         sharded = len(group) > 1

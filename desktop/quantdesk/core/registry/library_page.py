@@ -15,11 +15,14 @@ import re
 from dataclasses import dataclass
 
 from quantdesk.core.registry.errors import RegistryError
-from quantdesk.core.registry.html_tree import Node, parse_html
+from quantdesk.core.registry.html_tree import MAX_NODES, Node, parse_html
 
 _DIGEST = re.compile(r"\b[0-9a-f]{12}\b")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B)\s*$", re.IGNORECASE)
-_CONTEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KM]?)\s*(?:context window)?\s*$", re.IGNORECASE)
+# At most 6 digits before the point: the site prints "4.9GB", "128K"; a 400-digit "size"
+# (which float() reads as inf) is not a size.
+_SIZE = re.compile(r"^\s*(\d{1,6}(?:\.\d{1,6})?)\s*([KMGT]?B)\s*$", re.IGNORECASE)
+_CONTEXT = re.compile(r"^\s*(\d{1,9}(?:\.\d{1,6})?)\s*([KM]?)\s*(?:context window)?\s*$",
+                      re.IGNORECASE)
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 _TAG_TEXT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
 
@@ -147,7 +150,13 @@ def _rows_from_links(root: Node, model: str) -> list[PageRow]:
 def parse_tags_page(html: str, model: str) -> list[PageRow]:
     """Every tag row of the page for ``model`` (aliases included), in page order."""
     root = parse_html(html)
-    groups = root.find_all(lambda n: n.tag == "div" and n.has_classes("group", "px-4", "py-3"))
+    if root.truncated:
+        raise PageUnreadable(
+            f"the tags page of '{model}' has far more markup than a tags page (over "
+            f"{MAX_NODES:,} elements), so it was not read; sizes come from the registry "
+            "instead")
+    groups = root.find_outermost(
+        lambda n: n.tag == "div" and n.has_classes("group", "px-4", "py-3"))
     rows: dict[str, PageRow] = {}
     for group in groups:
         row = _row_from_group(group, model)

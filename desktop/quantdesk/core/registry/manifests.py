@@ -7,12 +7,14 @@ tag and the sum of layer sizes plus the config is the size ``/api/tags`` reports
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from quantdesk.core import safe_json
+from quantdesk.core.inert import brief
+from quantdesk.core.ollama.jsonfields import as_size
 from quantdesk.core.registry import http as rhttp
 from quantdesk.core.registry.endpoints import Endpoints
 from quantdesk.core.registry.errors import RegistryResponseError
@@ -36,22 +38,35 @@ class Manifest:
         return self.model_digest is not None
 
 
+def _size(entry: dict[str, Any], url: str) -> int:
+    """A layer's size: missing counts as 0 (as the daemon reads it); anything but a whole
+    number from 0 to 2^63 is a manifest no registry would send."""
+    value = entry.get("size")
+    if value is None:
+        return 0
+    size = as_size(value)
+    if size is None:
+        raise RegistryResponseError(url, f"a manifest with an impossible layer size "
+                                    f"({brief(repr(value), 40)})")
+    return size
+
+
 def parse_manifest(body: bytes, url: str = "manifest") -> Manifest:
     try:
-        doc = json.loads(body)
-        layers: list[dict[str, Any]] = list(doc.get("layers") or [])
-        config = doc.get("config") or {}
-        sizes = [int(layer.get("size") or 0) for layer in layers]
-        total = sum(sizes) + int(config.get("size") or 0)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise RegistryResponseError(url, "a manifest that is not valid JSON") from exc
+        doc = safe_json.loads_object(body, max_depth=16)
+    except safe_json.JsonRejected as exc:
+        raise RegistryResponseError(url, f"a manifest that is {exc}") from None
+    raw_layers, raw_config = doc.get("layers"), doc.get("config")
+    layers = [la for la in raw_layers if isinstance(la, dict)] \
+        if isinstance(raw_layers, list) else []
+    config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
+    total = sum(_size(la, url) for la in layers) + _size(config, url)
     model = [la for la in layers if la.get("mediaType") == MODEL]
     return Manifest(
         digest="sha256:" + hashlib.sha256(body).hexdigest(),
         total_bytes=total,
-        model_bytes=sum(int(la.get("size") or 0) for la in model),
-        projector_bytes=sum(int(la.get("size") or 0) for la in layers
-                            if la.get("mediaType") == PROJECTOR),
+        model_bytes=sum(_size(la, url) for la in model),
+        projector_bytes=sum(_size(la, url) for la in layers if la.get("mediaType") == PROJECTOR),
         model_digest=str(model[0]["digest"]) if model and model[0].get("digest") else None,
         config_digest=str(config["digest"]) if config.get("digest") else None,
         media_types=tuple(str(la.get("mediaType", "")) for la in layers),
@@ -78,7 +93,6 @@ async def fetch_config(
     if resp is None:
         return {}
     try:
-        doc = resp.json()
-    except ValueError:
+        return safe_json.loads_object(resp.content, max_depth=16)
+    except safe_json.JsonRejected:
         return {}
-    return doc if isinstance(doc, dict) else {}

@@ -23,6 +23,7 @@ from pathlib import Path
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.paths import data_dir
 from quantdesk.core.store.chat_schema import CHATS
+from quantdesk.core.store import failures
 
 DB_FILE = "history.sqlite3"
 
@@ -108,8 +109,14 @@ CREATE INDEX comparisons_by_date ON comparisons(created_at DESC);
 CREATE INDEX loads_by_machine ON observed_loads(machine_key, model);
 """
 
-# MIGRATIONS[n] takes a database at version n to version n + 1; v3 adds the chats.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, CHATS)
+# v3: who runs each comparison (``owner``: host, pid, start time), so a comparison whose
+# process was killed can be told from one still running and marked abandoned.
+_V3 = """
+ALTER TABLE comparisons ADD COLUMN runner TEXT NOT NULL DEFAULT '';
+"""
+
+# MIGRATIONS[n] takes a database at version n to version n + 1; v4 adds the chats.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, CHATS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -183,41 +190,75 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 
 
 class Database:
-    """A migrated connection, a lock, and a transaction helper."""
+    """A migrated connection, a lock, and a transaction helper.
 
-    def __init__(self, path: str | Path | None = None, *, migrate_to: int = SCHEMA_VERSION):
+    Every SQLite failure leaves as a ``StoreError`` whose sentence names the file and says
+    what to do (``failures``). A file damaged beyond opening is moved aside and a new one
+    started; ``recovered_from`` then says where the old one went.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, migrate_to: int = SCHEMA_VERSION,
+                 busy_timeout_s: float = 10.0):
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
+        self._busy_s = busy_timeout_s
+        self.recovered_from: Path | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
-            self._conn = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None, timeout=10.0)
-            self._conn.row_factory = sqlite3.Row
-            _use_wal(self._conn)
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._conn, migrate_to)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"Cannot open the history file {self.path} ({exc}). If it is damaged, move "
-                "it away and QuantDesk will start a new one.") from exc
+            try:
+                self._conn = self._open(migrate_to)
+            except sqlite3.DatabaseError as exc:
+                if not failures.is_damaged(exc):
+                    raise
+                self.recovered_from = failures.move_aside(self.path)
+                self._conn = self._open(migrate_to)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(failures.explain(exc, self.path)) from exc
+
+    def _open(self, migrate_to: int) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                               timeout=self._busy_s)
+        try:
+            conn.row_factory = sqlite3.Row
+            _use_wal(conn, self._busy_s)
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(conn, migrate_to)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All statements inside commit together, or none do."""
+        """All statements inside commit together, or none do. An integrity error (a key
+        already there) propagates as it is, for the caller to word; any other SQLite
+        failure becomes a ``StoreError``."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.IntegrityError:
                 raise
-            self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                raise StoreError(failures.explain(exc, self.path)) from exc
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(failures.explain(exc, self.path)) from exc
 
     def pragma(self, name: str) -> object:
         with self._lock:

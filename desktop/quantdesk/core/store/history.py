@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from quantdesk.core import safe_json
 from quantdesk.core.compare.results import (
     ComparisonResult,
     ComparisonSpec,
@@ -22,6 +23,7 @@ from quantdesk.core.compare.results import (
     TaskOutcome,
 )
 from quantdesk.core.store.database import Database, StoreError
+from quantdesk.core.store.owner import is_gone, this_process
 
 _RUN_COLUMNS: tuple[str, ...] = (
     "model", "state", "error", "digest", "quant", "bpw", "load_s", "ttft_s", "prompt_tps",
@@ -72,11 +74,33 @@ _UPSERT_RUN = (
 )
 
 
+ABANDONED = "QuantDesk stopped before this run finished (the program was closed or killed)"
+
+
+def _stored_json(text: str | None, what: str, comparison_id: str) -> Any:
+    """A JSON column, or ``StoreError`` naming the comparison whose column is damaged."""
+    try:
+        return safe_json.loads(text or "null")
+    except safe_json.JsonRejected as exc:
+        raise StoreError(
+            f"Comparison '{comparison_id}' is damaged in the history file: its {what} is "
+            f"{exc}. Remove it with `quantdesk history rm {comparison_id}`.") from None
+
+
+def _tasks(text: str | None) -> list[TaskOutcome]:
+    # Per-task outcomes are a detail: a damaged list costs only itself, not the run.
+    try:
+        items = safe_json.loads(text or "[]")
+    except safe_json.JsonRejected:
+        return []
+    return [TaskOutcome(str(t.get("task_id", "")), str(t.get("response", "")),
+                        bool(t.get("correct")))
+            for t in (items if isinstance(items, list) else []) if isinstance(t, dict)]
+
+
 def _run_from_row(row: sqlite3.Row) -> RunResult:
     values = {c: row[c] for c in _RUN_COLUMNS}
-    tasks = [TaskOutcome(t["task_id"], t["response"], bool(t["correct"]))
-             for t in json.loads(row["tasks"] or "[]")]
-    return RunResult(position=row["position"], tasks=tasks, **values)
+    return RunResult(position=row["position"], tasks=_tasks(row["tasks"]), **values)
 
 
 class ComparisonStore:
@@ -90,11 +114,12 @@ class ComparisonStore:
             with self._db.transaction() as conn:
                 conn.execute(
                     "INSERT INTO comparisons (id, created_at, spec, options, reference, prompt,"
-                    " task_spec, fingerprint, complete, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " task_spec, fingerprint, complete, note, runner)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (result.id, result.created_at, json.dumps(spec.to_dict()),
                      json.dumps(spec.to_dict()["options"]), result.reference, spec.prompt,
                      _task_spec(spec), json.dumps(result.fingerprint), int(result.complete),
-                     result.note))
+                     result.note, this_process()))
                 conn.executemany(_UPSERT_RUN, [_run_values(result.id, r) for r in result.runs])
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"A comparison '{result.id}' is already stored.") from exc
@@ -130,10 +155,19 @@ class ComparisonStore:
         row = rows[0]
         runs = [_run_from_row(r) for r in self._db.query(
             "SELECT * FROM runs WHERE comparison_id=? ORDER BY position", (comparison_id,))]
+        spec = _stored_json(row["spec"], "description (spec)", comparison_id)
+        fingerprint = _stored_json(row["fingerprint"], "fingerprint", comparison_id)
+        try:
+            parsed = ComparisonSpec.from_dict(spec)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(
+                f"Comparison '{comparison_id}' is damaged in the history file: its "
+                f"description lacks {exc}. Remove it with `quantdesk history rm "
+                f"{comparison_id}`.") from None
         return ComparisonResult(
-            id=row["id"], created_at=row["created_at"],
-            spec=ComparisonSpec.from_dict(json.loads(row["spec"])),
-            reference=row["reference"], fingerprint=json.loads(row["fingerprint"]),
+            id=row["id"], created_at=row["created_at"], spec=parsed,
+            reference=row["reference"],
+            fingerprint=fingerprint if isinstance(fingerprint, dict) else {},
             runs=runs, complete=bool(row["complete"]), note=row["note"])
 
     def summaries(self, limit: int | None = None) -> list[ComparisonSummary]:
@@ -166,3 +200,15 @@ class ComparisonStore:
                 f"AND state IN ({marks})", (reason, comparison_id, *_UNFINISHED))
             conn.execute("UPDATE comparisons SET complete=0 WHERE id=?", (comparison_id,))
             return cur.rowcount
+
+    def abandon_stale(self) -> list[str]:
+        """Mark abandoned every comparison left unfinished by a process that has ended (see
+        ``owner``); returns their ids. Comparisons still running elsewhere are untouched."""
+        marks = ",".join("?" * len(_UNFINISHED))
+        rows = self._db.query(
+            "SELECT DISTINCT c.id, c.runner FROM comparisons c JOIN runs r"
+            f" ON r.comparison_id = c.id WHERE r.state IN ({marks})", _UNFINISHED)
+        stale = [r["id"] for r in rows if is_gone(r["runner"])]
+        for comparison_id in stale:
+            self.mark_abandoned(comparison_id, ABANDONED)
+        return stale

@@ -32,6 +32,7 @@ LABELS = {
     "kv_cache_type": "KV cache type",
     "keep_alive": "Keep models loaded for",
     "hardware_override": "Hardware override",
+    "request_timeout": "Daemon request time limit",
 }
 
 
@@ -62,6 +63,11 @@ class SettingsDialog(QDialog):
         self.hardware_override = QLineEdit(s.hardware_override)
         self.hardware_override.setPlaceholderText("e.g. gpu=24GB,ram=64GB · unified,ram=32GB · "
                                                   "cpu-only")
+        self.request_timeout = QSpinBox()
+        self.request_timeout.setRange(0, 3600)
+        self.request_timeout.setSpecialValueText("built-in (5 s, 10 s for show)")
+        self.request_timeout.setSuffix(" s")
+        self.request_timeout.setValue(s.request_timeout)
 
         form = QFormLayout()
         for f in fields(Settings):
@@ -104,6 +110,7 @@ class SettingsDialog(QDialog):
             kv_cache_type=self.kv_cache_type.currentText(),
             keep_alive=self.keep_alive.text().strip(),
             hardware_override=self.hardware_override.text().strip(),
+            request_timeout=self.request_timeout.value(),
         )
 
     def save(self) -> None:

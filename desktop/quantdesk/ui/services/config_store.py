@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from quantdesk.core.config import ConfigError, Settings, load_settings, save_settings
+from quantdesk.core.config import Settings, save_settings
+from quantdesk.core.config_file import read_settings
 
 
 class ConfigStore(QObject):
@@ -28,12 +29,11 @@ class ConfigStore(QObject):
         self._path = path
         self.load_problem = ""
         if settings is None:
-            try:
-                settings = load_settings(path)
-            except ConfigError as exc:
-                # The app still opens; the settings dialog shows what is wrong.
-                self.load_problem = str(exc)
-                settings = Settings()
+            # The app still opens with every good value; the settings dialog shows what is
+            # wrong, and saving keeps a copy of the file that did not load.
+            found = read_settings(path)
+            settings = found.settings
+            self.load_problem = " ".join(found.problems)
         self._settings = settings
 
     @property
