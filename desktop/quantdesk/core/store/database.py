@@ -22,8 +22,8 @@ from pathlib import Path
 
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.paths import data_dir
-from quantdesk.core.store.chat_schema import CHATS
 from quantdesk.core.store import failures
+from quantdesk.core.store.chat_schema import CHATS
 
 DB_FILE = "history.sqlite3"
 
