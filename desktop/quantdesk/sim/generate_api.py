@@ -271,7 +271,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
 
     t_eval = time.perf_counter()
     count, parts, thoughts, logprobs = 0, [], [], []
-    context = [token_id(w, int(v.arch("vocab_size", 32000))) for w in req.prompt_key.split()]
+    context = [token_id(w, v.vocab_size) for w in req.prompt_key.split()]
     truncated = False
     phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
     task = task_reply(v.lineage, v.quant, req.task_prompt, seed) if req.task_prompt else None
@@ -306,7 +306,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
             delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            context.append(token_id(step.word, int(v.arch("vocab_size", 32000))))
+            context.append(token_id(step.word, v.vocab_size))
             (thoughts if is_thought else parts).append(step.text)
             lp = [_logprob(req, step, i == 0)] if req.logprobs else []
             logprobs += lp
