@@ -144,7 +144,10 @@ def test_pull_progress_as_ndjson(daemon, capsys):
     events = [json.loads(line) for line in out.splitlines()]
     assert events[0]["status"] == "pulling manifest"
     assert events[-1]["done"] and events[-1]["status"] == "success"
-    assert events[-1]["total"] == _total_size(daemon, name)
+    # blobs done within one 60 ms tick (template, license, config) are never reported by
+    # the daemon, so the total is the weights; and the bar ends full
+    assert 0 <= _total_size(daemon, name) - events[-1]["total"] < 20_000
+    assert events[-1]["completed"] == events[-1]["total"]
     assert all(a["completed"] <= b["completed"] for a, b in itertools.pairwise(events))
     assert name in daemon.installed_names()
 

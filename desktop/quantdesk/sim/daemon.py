@@ -35,6 +35,7 @@ class SimDaemon:
         progress_interval: float = 0.06,
         reply_words: int | None = None,
         time_scale: float = 1.0,
+        verify_bandwidth: float = 1.7 * (1 << 30),
     ) -> None:
         if pull_bandwidth <= 0 or token_rate_scale <= 0 or progress_interval <= 0:
             raise ValueError("bandwidth, token rate scale and progress interval must be > 0")
@@ -54,6 +55,8 @@ class SimDaemon:
         # contrast, makes the simulated machine itself faster.
         self.time_scale = time_scale
         self.progress_interval = progress_interval
+        # bytes/s the daemon hashes a pulled blob at before "writing manifest" (verifyBlob)
+        self.verify_bandwidth = verify_bandwidth
         # None: replies stop at their natural length; an int: every reply that is not a
         # generated task runs that long unless num_predict or the context stops it first.
         self.reply_words = reply_words

@@ -15,9 +15,11 @@ mapped here, HTTP and in-stream errors by ``errors.error_from_response`` / the s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -30,14 +32,15 @@ from quantdesk.core.ollama.errors import (
     MalformedStream,
     OllamaError,
     RequestTimeout,
+    StreamStalled,
     error_from_response,
 )
 from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
 from quantdesk.core.ollama.host import OllamaHost, resolve_host
 from quantdesk.core.ollama.jsonfields import get_str
 from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
-from quantdesk.core.ollama.names import parse_model_name, split_source
-from quantdesk.core.ollama.progress import PullProgress, PullTracker
+from quantdesk.core.ollama.names import parse_model_name, same_model, split_source
+from quantdesk.core.ollama.progress import PullProgress, PullTracker, PullWatch
 from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
 from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
 
@@ -135,6 +138,7 @@ class OllamaClient:
 
     async def _lines(
         self, path: str, body: Mapping[str, Any], *, model: str, stall: float | None,
+        watch: Callable[[dict[str, Any]], float | None] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         with self._transport_errors():
             async with self._http.stream(
@@ -145,7 +149,7 @@ class OllamaClient:
                     raise error_from_response(resp.status_code, resp.text, model=model)
                 lines = iter_json_lines(
                     resp.aiter_bytes(), stall_timeout=stall,
-                    max_line_bytes=self._max_line, model=model,
+                    max_line_bytes=self._max_line, model=model, watch=watch,
                 )
                 async with contextlib.aclosing(lines):
                     async for data in lines:
@@ -188,21 +192,70 @@ class OllamaClient:
         return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model))
 
     async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
-        """Progress of a download, one item per daemon line; the last has ``done=True``."""
+        """Progress of a download, one item per daemon line; the last has ``done=True``.
+
+        A stall is no progress for ``pull_stall_timeout`` seconds (``PullWatch``): repeated
+        lines do not count, and the silent digest check gets the time hashing needs. When the
+        stream breaks or stalls after the downloads, the daemon may still finish the pull on its
+        own (it does not stop when the client goes), so the installed list is checked before
+        giving up: a model that appeared (or changed) since the pull began is a finished pull.
+        """
         model = self._checked(model)
         tracker = PullTracker(self._clock)
+        watch = PullWatch(self.pull_stall_timeout)
+        before = await self._installed_stamp(model)
         body = {"model": model, "insecure": insecure, "stream": True}
         done = False
-        lines = self._lines("/api/pull", body, model=model, stall=self.pull_stall_timeout)
-        # aclosing: leaving this generator early must close the inner one (and so the HTTP
-        # response) now, not whenever the garbage collector finalizes it.
-        async with contextlib.aclosing(lines):
-            async for line in lines:
-                progress = tracker.update(line)
-                done = done or progress.done
-                yield progress
+        last = PullProgress(status="")
+        lines = self._lines("/api/pull", body, model=model, stall=self.pull_stall_timeout,
+                            watch=watch)
+        try:
+            # aclosing: leaving this generator early must close the inner one (and so the
+            # HTTP response) now, not whenever the garbage collector finalizes it.
+            async with contextlib.aclosing(lines):
+                async for line in lines:
+                    last = tracker.update(line)
+                    done = done or last.done
+                    yield last
+        except (ConnectionDropped, StreamStalled) as exc:
+            if not watch.verifying or not await self._finished_since(model, before, exc):
+                raise
+            done = True
+            yield replace(last, status="success", completed=last.total, done=True, eta_s=0.0)
+            return
         if not done:
+            if watch.verifying and await self._finished_since(model, before, None):
+                yield replace(last, status="success", completed=last.total, done=True,
+                              eta_s=0.0)
+                return
             raise ConnectionDropped("the pull stream ended before the daemon reported success")
+
+    async def _installed_stamp(self, model: str) -> tuple[str, str] | None:
+        """(digest, modified_at) of the installed model of that name, None if absent."""
+        try:
+            models = await self.tags()
+        except OllamaError:
+            return None
+        for m in models:
+            if _same_name(m.name or m.model, model):
+                return m.digest, str(m.modified_at)
+        return None
+
+    async def _finished_since(
+        self, model: str, before: tuple[str, str] | None, exc: Exception | None,
+    ) -> bool:
+        # The daemon writes the manifest after hashing, whether or not we are still there; give
+        # it twice the stall limit to finish, checking the installed list as it goes.
+        limit = 0.0 if exc is None else 2 * self.pull_stall_timeout
+        waited, step = 0.0, max(0.05, min(2.0, limit / 10))
+        while True:
+            now = await self._installed_stamp(model)
+            if now is not None and now != before:
+                return True
+            if waited >= limit:
+                return False
+            await asyncio.sleep(step)
+            waited += step
 
     async def delete(self, model: str) -> None:
         model = self._checked(model)
@@ -315,3 +368,9 @@ class OllamaClient:
                                       self.generate_stall_timeout):
             pass
 
+
+def _same_name(a: str, b: str) -> bool:
+    try:
+        return same_model(a, split_source(b)[0])
+    except OllamaError:
+        return False

@@ -110,7 +110,7 @@ class StreamStalled(RequestTimeout):
     def __init__(self, seconds: float) -> None:
         OllamaError.__init__(
             self,
-            f"The daemon sent nothing for {seconds:g} s and the transfer was stopped. "
+            f"The daemon made no progress for {seconds:g} s and the transfer was stopped. "
             "Try again; a pull resumes where it stopped.",
         )
         self.seconds = seconds
