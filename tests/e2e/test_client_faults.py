@@ -137,7 +137,7 @@ async def test_repeated_lines_are_no_progress(sim_factory):
     sim = sim_factory(pull_bandwidth=1e9)
     sim.faults.stall_transfer("/api/pull", seconds=30, after_bytes=50_000_000)
     async with OllamaClient(sim.host, pull_stall_timeout=0.5) as client:
-        with pytest.raises(StreamStalled, match="no progress for 0.5 s"):
+        with pytest.raises(StreamStalled, match=r"no progress for 0\.5 s"):
             async for _ in client.pull("qwen2.5:0.5b"):
                 pass
 

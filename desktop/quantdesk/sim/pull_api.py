@@ -8,7 +8,8 @@ line says ``completed == total`` and a blob done within one tick sends no line a
 blob already on disk gets its one ``completed == total`` line (``downloadBlob``'s cache hit). A
 stalled transfer (``faults.stall_transfer``) keeps repeating its last line. Then ``verifying
 sha256 digest`` and silence while every newly downloaded blob is hashed (``verifyBlob``, about
-1.7 GiB/s, divided by the daemon's ``time_scale``), ``writing manifest``, ``success``. A missing tag is HTTP 200 then
+1.7 GiB/s, divided by the daemon's ``time_scale``), ``writing manifest``, ``success``.
+A missing tag is HTTP 200 then
 ``{"error": "pull model manifest: file does not exist"}``; ``stream: false`` gives one body,
 200 or 500. Progress is kept per blob as it goes, so a cancelled pull (client gone) resumes
 from where it stopped; two pulls of one blob share a single download.
