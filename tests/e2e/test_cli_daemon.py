@@ -345,3 +345,35 @@ def test_run_missing_model_and_bad_usage(daemon, capsys):
     with pytest.raises(SystemExit) as info:
         main(["no-such-command"])
     assert info.value.code == 2
+
+
+def test_run_after_a_repetition_abort_keeps_the_text(daemon, capsys):
+    # llm/llama_server.go: "if tokenRepeat > 30 { ... return ctx.Err() }" with a nil context
+    # error: the stream ends with neither done nor error. Not a dropped connection.
+    daemon.faults.repetition("/api/generate", after_tokens=4)
+    code, out, errout = cli(capsys, "run", OTHER, "why is the sky blue",
+                            "--host", daemon.host)
+    assert code == 0
+    words = out.split()
+    assert len(words) == 4 + 31 and len(set(words[-31:])) == 1
+    assert "stopped repeating itself after 35 tokens" in errout
+    assert "dropped" not in errout.lower() and "connection" not in errout.lower()
+
+
+def test_run_json_records_figures_of_a_repetition_abort(daemon, capsys):
+    daemon.faults.repetition("/api/generate", after_tokens=2)
+    code, out, _ = cli(capsys, "run", OTHER, "hello", "--json", "--host", daemon.host)
+    assert code == 0
+    result = json.loads(out)
+    assert result["done_reason"] == "repetition"
+    assert result["metrics"]["eval_tokens"] == 33 and result["metrics"]["timed_by"] == "quantdesk"
+
+
+def test_prompt_rate_only_from_a_cold_run(daemon, capsys):
+    # prompt_eval_count counts cached prompt tokens (CacheN + PromptN) on a warm runner
+    first = json.loads(cli(capsys, "run", OTHER, "hi there", "--json",
+                           "--host", daemon.host)[1])
+    second = json.loads(cli(capsys, "run", OTHER, "hi there", "--json",
+                            "--host", daemon.host)[1])
+    assert first["metrics"]["cold"] and first["metrics"]["prompt_tps"] > 0
+    assert not second["metrics"]["cold"] and second["metrics"]["prompt_tps"] is None

@@ -103,6 +103,15 @@ class Faults:
         return self._arm(Fault("stall_transfer", path, times, after_bytes=after_bytes,
                                seconds=seconds, model=model))
 
+    def repetition(
+        self, path: str = "/api/generate", *, after_tokens: int = 0, times: int = 1,
+        model: str | None = None,
+    ) -> Fault:
+        """After ``after_tokens`` tokens the model repeats one token until the runner gives up
+        (``llm/llama_server.go``: more than 30 repeats): the stream then ends cleanly with
+        neither a ``done`` nor an ``error`` line."""
+        return self._arm(Fault("repetition", path, times, after_lines=after_tokens, model=model))
+
     def malformed(
         self, path: str, *, after_lines: int = 0, times: int = 1, model: str | None = None
     ) -> Fault:

@@ -272,7 +272,7 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     t_eval = time.perf_counter()
     count, parts, thoughts, logprobs = 0, [], [], []
     context = [token_id(w, v.vocab_size) for w in req.prompt_key.split()]
-    truncated = False
+    truncated = aborted = False
     phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
     task = task_reply(v.lineage, v.quant, req.task_prompt, seed) if req.task_prompt else None
     for salt, is_thought in phases:
@@ -301,6 +301,14 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
         )
         if len(steps) > limit - count:
             steps, truncated = steps[: limit - count], True
+        repeat = h.faults.first("repetition")
+        if repeat and stream and not is_thought and repeat.after_lines < len(steps):
+            # llm/llama_server.go: the 31st repeat of one token (tokenRepeat > 30) ends the
+            # completion with no final response; the handler closes the stream with neither
+            # a done line nor an error line.
+            word = steps[repeat.after_lines]
+            steps = steps[: repeat.after_lines] + [replace(word, text=" " + word.word)] * 31
+            truncated = aborted = True
         for i, step in enumerate(steps):
             count += 1
             delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
@@ -322,6 +330,9 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
                 stream.send(chunk)
         if truncated:
             break
+    if aborted and stream:
+        stream.end()
+        return
     eval_ns = int((time.perf_counter() - t_eval) * 1e9 * sim.time_scale)
 
     final = (

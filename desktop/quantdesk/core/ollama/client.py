@@ -35,7 +35,7 @@ from quantdesk.core.ollama.errors import (
     StreamStalled,
     error_from_response,
 )
-from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
+from quantdesk.core.ollama.generation import REPETITION, ChatChunk, GenerateChunk
 from quantdesk.core.ollama.host import OllamaHost, resolve_host
 from quantdesk.core.ollama.jsonfields import get_str
 from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
@@ -292,13 +292,24 @@ class OllamaClient:
         self, path: str, body: dict[str, Any], model: str, stall: float | None,
     ) -> AsyncIterator[dict[str, Any]]:
         done = False
+        started, first, tokens = self._clock(), 0.0, 0
         lines = self._lines(path, body, model=model, stall=stall)
         async with contextlib.aclosing(lines):
             async for line in lines:
                 done = done or line.get("done") is True
+                if not done and _has_text(line):
+                    tokens += 1
+                    first = first or self._clock()
                 yield line
         if not done:
-            raise ConnectionDropped("the reply ended before the daemon said it was done")
+            # A cut connection raised above (ConnectionDropped); a stream that ends cleanly
+            # without "done" is the runner giving up on a token repeated over 30 times.
+            now = self._clock()
+            yield {"model": model, "done": True, "done_reason": REPETITION,
+                   "_client_timed": True, "eval_count": tokens,
+                   "total_duration": int((now - started) * 1e9),
+                   "prompt_eval_duration": int(((first or now) - started) * 1e9),
+                   "eval_duration": int((now - (first or now)) * 1e9)}
 
     async def generate(
         self, model: str, prompt: str, *, system: str | None = None,
@@ -374,3 +385,9 @@ def _same_name(a: str, b: str) -> bool:
         return same_model(a, split_source(b)[0])
     except OllamaError:
         return False
+
+
+def _has_text(line: Mapping[str, Any]) -> bool:
+    message = line.get("message")
+    content = message.get("content") if isinstance(message, dict) else line.get("response")
+    return bool(content) or bool(line.get("thinking"))
