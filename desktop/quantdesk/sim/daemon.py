@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from quantdesk.sim import generate_api, models_api, pull_api
+from quantdesk.sim import embed_api, generate_api, models_api, openai_api, pull_api
 from quantdesk.sim.catalog import Catalog, catalog
 from quantdesk.sim.faults import Faults
 from quantdesk.sim.http import Endpoint, SimServer
@@ -81,7 +81,21 @@ class SimDaemon:
             "/api/copy": {"POST": models_api.copy},
             "/api/generate": {"POST": generate_api.generate_endpoint},
             "/api/chat": {"POST": generate_api.chat_endpoint},
+            "/api/embed": {"POST": embed_api.embed},
+            "/api/embeddings": {"POST": embed_api.embeddings},
+            "/api/create": {"POST": embed_api.create},
+            "/api/push": {"POST": embed_api.push},
+            "/v1/chat/completions": {"POST": openai_api.chat_completions},
+            "/v1/completions": {"POST": openai_api.completions},
+            "/v1/embeddings": {"POST": openai_api.embeddings},
+            "/v1/models": {"GET": openai_api.models},
         }
+        # gin's ":param" routes (server/routes.go GenerateRoutes)
+        self.prefix_routes: dict[str, dict[str, Endpoint]] = {
+            "/api/blobs/": {"HEAD": embed_api.blob, "POST": embed_api.blob},
+            "/v1/models/": {"GET": openai_api.model},
+        }
+        self.uploads: dict[str, bytes] = {}  # digest -> bytes POSTed to /api/blobs
         now = time.time_ns()
         for i, name in enumerate(installed or []):
             # Earlier names are newer, so /api/tags lists them in the order given.

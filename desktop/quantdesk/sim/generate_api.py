@@ -30,6 +30,7 @@ from quantdesk.sim.memory import (
 from quantdesk.sim.models_api import local_ref
 from quantdesk.sim.names import ModelName
 from quantdesk.sim.state import InstalledModel, LoadedModel
+from quantdesk.sim.structured import check_format, formatted_reply, tool_call
 from quantdesk.sim.task_answers import task_reply
 from quantdesk.sim.textgen import Step, generate, say, token_id
 from quantdesk.sim.wire import DEFAULT_KEEP_ALIVE, WireError, go_timestamp, parse_keep_alive
@@ -74,6 +75,9 @@ class Request:
     empty: bool
     task_prompt: str  # the text a generated task would be: the prompt, or the last user turn
     raw: bool = False  # generate without templating: no ``context`` in the final chunk
+    format: Any = None  # "json" or a JSON schema (quantdesk.sim.structured)
+    tools: list[Any] | None = None
+    shift: bool = True  # context shift: truncate a too-long prompt instead of refusing it
 
 
 def _check_options(options: Any) -> dict[str, Any]:
@@ -131,6 +135,14 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
     if think_value not in (None, False) and not capable:
         raise HttpError(400, f'"{name}" does not support thinking')
     think = capable and think_value is not False
+    bad_format = check_format(body.get("format"))
+    if bad_format:
+        raise HttpError(400, bad_format)
+    tools = body.get("tools") if chat else None
+    if tools and "tools" not in model.variant.capabilities:
+        # server/images.go CheckCapabilities, wrapped with the registry name by scheduleRunner
+        raise HttpError(400, f"{parsed.host}/{parsed.namespace}/{parsed.model}:{parsed.tag} "
+                        "does not support tools")
     raw = not chat and bool(body.get("raw"))
     if raw and (body.get("template") or body.get("system") or body.get("context")):
         raise HttpError(400, "raw mode does not support template, system, or context")
@@ -171,6 +183,9 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
         empty,
         task_prompt,
         raw,
+        body.get("format") or None,
+        tools or None,
+        body.get("shift") is not False,
     )
 
 
@@ -275,6 +290,25 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     truncated = aborted = False
     phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
     task = task_reply(v.lineage, v.quant, req.task_prompt, seed) if req.task_prompt else None
+    calls = tool_call(req.tools, req.task_prompt, req.prompt_key) if req.tools else []
+    if calls or req.format is not None:
+        phases = ()  # a grammar-constrained reply or a tool call: no free text, no thinking
+        text = "" if calls else formatted_reply(req.format, f"{v.lineage}\n{req.prompt_key}")
+        pieces = [text[i:i + 4] for i in range(0, len(text), 4)]
+        for piece in pieces:
+            count += 1
+            delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            parts.append(piece)
+            if stream:
+                stream.send({**_envelope(req, content=piece), "done": False})
+        if calls:
+            count += 1
+            if stream:
+                chunk = _envelope(req)
+                chunk["message"]["tool_calls"] = calls
+                stream.send({**chunk, "done": False})
     for salt, is_thought in phases:
         steps = list(
             say(
@@ -340,6 +374,8 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
         if stream
         else _envelope(req, content="".join(parts), thinking="".join(thoughts))
     )
+    if calls and not stream:
+        final["message"]["tool_calls"] = calls
     final.update({"done": True, "done_reason": "length" if truncated else "stop"})
     final.update(
         _metrics(

@@ -119,13 +119,18 @@ class SimHandler(BaseHTTPRequestHandler):
     # Go (and so Ollama) sets TCP_NODELAY; without it each small NDJSON chunk waits ~40 ms
     # for the client's delayed ACK (Nagle), which real daemons never show.
     disable_nagle_algorithm = True
-    server_version = "QuantDeskSim"
     sys_version = ""
     server: SimServer
     faults: RequestFaults
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # tests and the CLI want a quiet server
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Go's net/http sends Date but no Server header; http.server would add "Server:".
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
     @property
     def sim(self) -> SimDaemon:
@@ -136,6 +141,12 @@ class SimHandler(BaseHTTPRequestHandler):
         self.faults = RequestFaults([])
         path = self.path.split("?", 1)[0]
         methods = self.sim.routes.get(path)
+        raw = False
+        if methods is None:
+            for prefix, table in getattr(self.sim, "prefix_routes", {}).items():
+                if path.startswith(prefix) and len(path) > len(prefix):
+                    methods, raw = table, prefix == "/api/blobs/"
+                    break
         remote = getattr(self.sim, "remote", None)
         if methods is None and remote is not None and write_remote(self, remote):
             return  # registry, CDN, library pages, Hugging Face (quantdesk.sim.remote)
@@ -149,7 +160,8 @@ class SimHandler(BaseHTTPRequestHandler):
             self.send_text(405, "405 method not allowed")
             return
         try:
-            body = self._read_body() if self.command in ("POST", "DELETE") else {}
+            body = (self._read_body() if self.command in ("POST", "DELETE") and not raw
+                    else {})
             model = body.get("model") or body.get("name") or body.get("source")
             self.faults = self.sim.faults.take(path, model if isinstance(model, str) else None)
             slow = self.faults.first("slow_first_byte")
@@ -182,6 +194,10 @@ class SimHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def raw_body(self) -> bytes:
+        """The request body as bytes (blob uploads are not JSON)."""
+        return self._raw_body()
 
     def _drain(self) -> None:
         with contextlib.suppress(ValueError, OSError):
