@@ -33,7 +33,7 @@ def _rng(*parts: object) -> random.Random:
 def value_for(schema: Any, rng: random.Random, depth: int = 0) -> Any:
     if not isinstance(schema, dict) or depth > 6:
         return rng.choice(_WORDS)
-    if "enum" in schema and schema["enum"]:
+    if schema.get("enum"):
         return rng.choice(list(schema["enum"]))
     if "const" in schema:
         return schema["const"]
@@ -53,7 +53,7 @@ def value_for(schema: Any, rng: random.Random, depth: int = 0) -> Any:
         lo = schema.get("minimum", 0)
         hi = schema.get("maximum", lo + 100)
         x = rng.uniform(lo, hi)
-        return int(round(x)) if kind == "integer" else round(x, 2)
+        return round(x) if kind == "integer" else round(x, 2)
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "null":
