@@ -377,3 +377,24 @@ def test_prompt_rate_only_from_a_cold_run(daemon, capsys):
                             "--host", daemon.host)[1])
     assert first["metrics"]["cold"] and first["metrics"]["prompt_tps"] > 0
     assert not second["metrics"]["cold"] and second["metrics"]["prompt_tps"] is None
+
+
+def test_load_with_keep_alive_zero_reports_an_unload(daemon, capsys):
+    daemon.load(OTHER)
+    code, out, _ = cli(capsys, "load", OTHER, "--keep-alive", "0", "--host", daemon.host)
+    assert code == 0 and out.startswith(f"unloaded {OTHER}") and " in " not in out
+    assert OTHER not in daemon.loaded_names()
+
+
+async def test_load_right_after_an_unload_waits_for_vram(daemon):
+    import time
+
+    from quantdesk.core.ollama import OllamaClient
+    from quantdesk.core.ollama.client import VRAM_RECOVERY_S
+
+    async with OllamaClient(daemon.host) as client:
+        await client.load(OTHER)
+        await client.unload(OTHER)
+        t = time.monotonic()
+        await client.load(SMALL)
+        assert time.monotonic() - t >= VRAM_RECOVERY_S * 0.9

@@ -169,3 +169,21 @@ def test_no_server_header(sim):
     # Go's net/http writes Date and no Server header
     r = httpx.get(sim.url + "/api/version")
     assert "server" not in r.headers and "date" in r.headers
+
+
+def test_cloud_model_without_signin_is_401_with_signin_url(sim):
+    r = httpx.post(sim.url + "/api/chat", json={"model": "gpt-oss:120b-cloud", "messages": [
+        {"role": "user", "content": "hi"}]})
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    assert r.json()["signin_url"].startswith("https://ollama.com/connect?name=")
+
+
+def test_prompt_over_the_context_without_shift_is_400(sim):
+    long = "word " * 600
+    r = httpx.post(sim.url + "/api/generate", json={
+        "model": "llama3.2:1b", "prompt": long, "shift": False, "options": {"num_ctx": 256}})
+    assert r.status_code == 400 and r.json()["error"].startswith("the prompt is longer than")
+    ok = httpx.post(sim.url + "/api/generate", json={
+        "model": "llama3.2:1b", "prompt": long, "stream": False, "options": {"num_ctx": 256}},
+        timeout=30)
+    assert ok.status_code == 200  # with context shift the daemon truncates and answers

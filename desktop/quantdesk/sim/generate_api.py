@@ -28,7 +28,7 @@ from quantdesk.sim.memory import (
     tokens_per_second,
 )
 from quantdesk.sim.models_api import local_ref
-from quantdesk.sim.names import ModelName
+from quantdesk.sim.names import ModelName, split_source
 from quantdesk.sim.state import InstalledModel, LoadedModel
 from quantdesk.sim.structured import check_format, formatted_reply, tool_call
 from quantdesk.sim.task_answers import task_reply
@@ -57,6 +57,14 @@ _FLOAT_OPTIONS = (
     "frequency_penalty",
 )
 _THINK_LEVELS = ("low", "medium", "high")
+# server/routes.go signinURLStr "https://ollama.com/connect?name=%s&key=%s" for this machine
+CLOUD_SIGNIN_URL = "https://ollama.com/connect?name=quantdesk-sim&key=c3NoLWVkMjU1MTkgc2lt"
+# llm/llama_server.go: the 400 for a prompt over the context with context shift off
+PROMPT_TOO_LONG = (
+    "the prompt is longer than the context length currently available to the model; shorten "
+    "the prompt, adjust the context length in settings, or use a model with a longer context "
+    "length"
+)
 
 
 @dataclass(slots=True)
@@ -105,6 +113,9 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
     parsed = local_ref(name)
     if parsed is None:
         raise HttpError(400, "invalid model name")
+    if split_source(name)[1] == "cloud" and not h.sim.state.get(parsed):
+        # server/cloud_proxy.go: a cloud model without `ollama signin` (signinURLStr)
+        raise HttpError(401, "unauthorized", {"signin_url": CLOUD_SIGNIN_URL})
     try:
         keep_alive = parse_keep_alive(body.get("keep_alive"))
     except WireError as exc:
@@ -279,6 +290,8 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     limit = room if num_predict < 0 else min(num_predict, room)
     tps = tokens_per_second(v, runner.footprint, sim.machine) * sim.token_rate_scale
 
+    if prompt_tokens >= runner.num_ctx and (not req.shift or v.architecture == "deepseek2"):
+        raise HttpError(400, PROMPT_TOO_LONG)  # no context shift: refused, not truncated
     stream: NdjsonStream | None = h.stream() if req.stream else None
     t_prompt = time.perf_counter_ns()
     time.sleep(prompt_tokens / (tps * 10) / sim.time_scale)

@@ -30,10 +30,11 @@ Endpoint = Callable[["SimHandler", dict[str, Any]], None]
 class HttpError(Exception):
     """Answer with ``{"error": message}`` and ``status`` (before any streaming started)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra or {}
 
 
 class ConnectionGone(Exception):  # noqa: N818 - a state, not a programming error
@@ -172,7 +173,7 @@ class SimHandler(BaseHTTPRequestHandler):
                 raise HttpError(err.status, err.message)
             endpoint(self, body)
         except HttpError as exc:
-            self.send_json(exc.status, {"error": exc.message})
+            self.send_json(exc.status, {"error": exc.message, **exc.extra})
         except (ConnectionGone, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

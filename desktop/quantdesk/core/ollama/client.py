@@ -44,6 +44,9 @@ from quantdesk.core.ollama.progress import PullProgress, PullTracker, PullWatch
 from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
 from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
 
+# The 0.5-1.5 s the scheduler allows VRAM to recover after an eviction (server/sched.go).
+VRAM_RECOVERY_S = 1.5
+
 
 class OllamaClient:
     def __init__(
@@ -69,6 +72,7 @@ class OllamaClient:
         self._stream_timeout = httpx.Timeout(
             connect=connect_timeout, read=None, write=request_timeout, pool=request_timeout
         )
+        self._unloaded_at: float | None = None  # when this client last unloaded a model
         self._owns_http = http is None
         # trust_env=False: the daemon is local or on the LAN; a desktop proxy setting must not
         # send model traffic (or loopback) through a corporate proxy.
@@ -190,6 +194,16 @@ class OllamaClient:
         if verbose:
             body["verbose"] = True
         return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model))
+
+    async def show_shape(self, model: str) -> ShowResponse:
+        """``show`` for a fit: non-verbose (no megabytes of tokenizer), asked again verbose
+        only when a per-layer array came back ``null`` (a hybrid's ``head_count_kv``)."""
+        shown = await self.show(model)
+        info = shown.model_info
+        arch = str(info.get("general.architecture") or "")
+        if any(v is None for k, v in info.items() if k.startswith(f"{arch}.")):
+            shown = await self.show(model, verbose=True)
+        return shown
 
     async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
         """Progress of a download, one item per daemon line; the last has ``done=True``.
@@ -363,6 +377,13 @@ class OllamaClient:
         """Load into memory without generating (an empty prompt); returns the final chunk,
         whose ``metrics.load_s`` is the load time."""
         model = self._checked(model)
+        if self._unloaded_at is not None:
+            # The scheduler waits for VRAM to come back only after evictions it starts itself
+            # (server/sched.go); after an explicit unload a load at once may find the card
+            # still full and offload fewer layers. Give the driver the time it takes.
+            wait = VRAM_RECOVERY_S - (self._clock() - self._unloaded_at)
+            if wait > 0:
+                await asyncio.sleep(wait)
         body = self._common({"model": model, "prompt": ""}, options=options, think=None,
                             logprobs=False, top_logprobs=None, keep_alive=keep_alive,
                             format=None)
@@ -378,6 +399,7 @@ class OllamaClient:
         async for _ in self._finished("/api/generate", body, model,
                                       self.generate_stall_timeout):
             pass
+        self._unloaded_at = self._clock()
 
 
 def _same_name(a: str, b: str) -> bool:
