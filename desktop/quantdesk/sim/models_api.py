@@ -159,8 +159,11 @@ def model_info(v: Variant, *, verbose: bool) -> dict[str, Any]:
     info["tokenizer.ggml.model"] = "gpt2" if vocab > 100_000 else "llama"
     info["tokenizer.ggml.bos_token_id"] = 1 if vocab <= 100_000 else vocab - 256
     info["tokenizer.ggml.eos_token_id"] = 2 if vocab <= 100_000 else vocab - 255
-    info["tokenizer.ggml.tokens"] = [f"<t{i}>" for i in range(vocab)]
-    info["tokenizer.ggml.token_type"] = [1] * vocab
+    if verbose:
+        info["tokenizer.ggml.tokens"] = [f"<t{i}>" for i in range(vocab)]
+        info["tokenizer.ggml.token_type"] = [1] * vocab
+    else:  # nulled below anyway; not built, as the daemon decodes no array at all
+        info["tokenizer.ggml.tokens"] = info["tokenizer.ggml.token_type"] = []
     if not verbose:
         info = {k: (None if isinstance(x, list | tuple) else x) for k, x in info.items()}
     else:
