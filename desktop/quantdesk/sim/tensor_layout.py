@@ -12,9 +12,8 @@ Shapes are GGUF ``ne`` order, innermost (row length) first: ``attn_q`` of a llam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from quantdesk.core.gguf import DEFAULT_ALIGNMENT, ggml_type_named, tensor_nbytes
 from quantdesk.core.quant import parse_quant
@@ -24,8 +23,10 @@ _TIED_BY_DEFAULT = ("gemma",)  # families whose output layer is token_embd
 _DEFAULT_VOCAB = 32_000
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedTensor:
+class PlannedTensor(NamedTuple):
+    # A tuple of atomic values, which CPython's collector stops tracking: the catalog's plans
+    # are ~40,000 of these and must not lengthen the GC pauses of an app that hosts the
+    # simulator in its own process (``make demo``).
     name: str
     dims: tuple[int, ...]  # innermost (row length) first, as GGUF stores them
     type_name: str
