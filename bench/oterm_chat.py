@@ -48,14 +48,29 @@ def _wait_for(text: str, seconds: float) -> str:
     return screen
 
 
-def main() -> int:
+def _click(label: str) -> bool:
+    """Clicks the first on-screen ``label`` with an SGR mouse press and release."""
+    for row, line in enumerate(_tmux("capture-pane", "-p", "-t", SESSION).splitlines(), 1):
+        col = line.find(label)
+        if col >= 0:
+            x = col + 1 + len(label) // 2
+            _tmux("send-keys", "-t", SESSION, "-l", f"\x1b[<0;{x};{row}M")
+            _tmux("send-keys", "-t", SESSION, "-l", f"\x1b[<0;{x};{row}m")
+            return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
     from quantdesk.sim import SimDaemon
 
+    args = argv if argv is not None else sys.argv[1:]
+    record = Path(args[args.index("--record") + 1]) if "--record" in args else None
     if shutil.which("tmux") is None:
         print(json.dumps({"chats": False, "why": "tmux is not installed"}))
         return 2
     exe = _oterm()
     with SimDaemon(installed=[MODEL], token_rate_scale=20) as sim:
+        sim.request_log = []
         home = Path("/tmp/quantdesk-oterm-home")
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
@@ -63,28 +78,34 @@ def main() -> int:
         _tmux("kill-session", "-t", SESSION)
         _tmux("new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48",
               f"env {env} {exe}")
-        started = _wait_for("oterm", 60)
-        _tmux("send-keys", "-t", SESSION, "^n")  # new chat
-        _wait_for(MODEL.split(":")[0], 20)
-        _tmux("send-keys", "-t", SESSION, "Enter")  # accept the first model
-        time.sleep(3)
-        _tmux("send-keys", "-t", SESSION, "Why is the sky blue?", "Enter")
-        end = time.monotonic() + 60
-        while time.monotonic() < end and MODEL not in sim.loaded_names():
-            time.sleep(0.5)  # a chat request loads the model on the daemon
-        time.sleep(5)  # let the streamed reply land on the screen
-        screen = _tmux("capture-pane", "-p", "-t", SESSION)
-        requests = [line for line in screen.splitlines() if line.strip()]
+        started = "Welcome" in _wait_for("Welcome to oterm", 60)
+        _tmux("send-keys", "-t", SESSION, "C-n")  # the new-chat dialog lists the models
+        _wait_for(MODEL, 20)
+        for key in ("Tab", "Tab", "Space", "Down", "Enter"):  # pick the model in the list
+            _tmux("send-keys", "-t", SESSION, key)
+            time.sleep(0.5)
+        time.sleep(1)
+        _click("Save")
+        _wait_for(f"chat #1 - {MODEL}", 20)
+        _tmux("send-keys", "-t", SESSION, "-l", "Why is the sky blue?")
+        time.sleep(0.5)
+        _tmux("send-keys", "-t", SESSION, "Enter")
+        screen = _wait_for("ctx ", 60)  # oterm prints token usage under a finished reply
         loaded = MODEL in sim.loaded_names()
         _tmux("kill-session", "-t", SESSION)
+        requests = list(sim.request_log)
+    lines = [line.strip() for line in screen.splitlines() if line.strip()]
+    asked = next((i for i, line in enumerate(lines) if "Why is the sky blue?" in line), -1)
+    reply = lines[asked + 1] if 0 <= asked < len(lines) - 1 else ""
     verdict = {
-        "chats": loaded and "sky" in screen.lower(),
+        "chats": started and loaded and reply.startswith("\u276f") and len(reply) > 20,
         "model_loaded_by_oterm": loaded,
-        "oterm": str(exe),
-        "screen_tail": requests[-12:],
-        "started": "oterm" in started.lower(),
+        "reply": reply,
+        "requests": [f"{r['method']} {r['path']}" for r in requests],
     }
-    print(json.dumps(verdict, indent=1))
+    if record is not None:
+        record.write_text(json.dumps(requests, indent=1) + "\n")
+    print(json.dumps(verdict, indent=1, ensure_ascii=False))
     return 0 if verdict["chats"] else 1
 
 

@@ -96,6 +96,8 @@ class SimDaemon:
             "/v1/models/": {"GET": openai_api.model},
         }
         self.uploads: dict[str, bytes] = {}  # digest -> bytes POSTed to /api/blobs
+        # set to a list to record every request (method, path, JSON body, auth/accept headers)
+        self.request_log: list[dict[str, Any]] | None = None
         now = time.time_ns()
         for i, name in enumerate(installed or []):
             # Earlier names are newer, so /api/tags lists them in the order given.

@@ -163,6 +163,11 @@ class SimHandler(BaseHTTPRequestHandler):
         try:
             body = (self._read_body() if self.command in ("POST", "DELETE") and not raw
                     else {})
+            log = getattr(self.sim, "request_log", None)
+            if log is not None:  # a record of what a client sent, for conformance fixtures
+                log.append({"method": self.command, "path": self.path, "body": body,
+                            "headers": {k.lower(): v for k, v in self.headers.items()
+                                        if k.lower() in ("authorization", "accept")}})
             model = body.get("model") or body.get("name") or body.get("source")
             self.faults = self.sim.faults.take(path, model if isinstance(model, str) else None)
             slow = self.faults.first("slow_first_byte")
