@@ -66,8 +66,9 @@ def raw(daemon, method, path, body=None):
 def expected_prediction(daemon, name, num_ctx):
     """What /api/ps should say per our estimate, from the daemon's own /api/show JSON."""
     show = raw(daemon, "POST", "/api/show", {"model": name})
-    arch = Architecture.from_model_info(show["model_info"])
     tensors = [(t["name"], t["type"], tuple(t["shape"])) for t in show["tensors"]]
+    # qwen2 GGUFs carry no vocab_size: the vocabulary is token_embd's shape
+    arch = Architecture.from_model_info(show["model_info"], tensors=tensors)
     version = raw(daemon, "GET", "/api/version")["version"]
     result = estimate_fit(arch, HERE, FitOptions(num_ctx=num_ctx, ollama_version=version),
                           tensors=tensors, quant=show["details"]["quantization_level"])

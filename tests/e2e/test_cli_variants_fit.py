@@ -132,3 +132,58 @@ def test_bad_usage_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["fit", "llama3.1", "--kv-cache-type", "q2"])
     assert info.value.code == 2
+
+
+def test_fit_qwen3_same_total_with_and_without_vocab_size(sim_factory):
+    # convert/convert_qwen2.go writes no qwen*.vocab_size and non-verbose show nulls the
+    # tokens: the vocabulary must come from token_embd.weight's shape (151936 rows)
+    import asyncio
+
+    from quantdesk.core.architecture import Architecture
+    from quantdesk.core.fit import FitOptions, estimate_fit
+    from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
+    from quantdesk.core.ollama import OllamaClient
+
+    sim = sim_factory(installed=["qwen3:4b"])
+
+    async def shown():
+        async with OllamaClient(sim.host) as c:
+            return await c.show_shape("qwen3:4b")
+
+    show = asyncio.run(shown())
+    info = dict(show.model_info)
+    assert "qwen3.vocab_size" not in info and info["tokenizer.ggml.tokens"] is None
+    tensors = [(t.name, t.type, tuple(t.shape)) for t in show.tensors]
+    machine = Machine(cpu=Cpu("x", 8, 8), ram=Ram(32 << 30, 24 << 30, 0, 0),
+                      gpus=(Gpu("nvidia", 0, "RTX", 8 << 30, 8 << 30),))
+    opts = FitOptions(num_ctx=4096, ollama_version="0.7.1")
+    without = Architecture.from_model_info(info, tensors=tensors)
+    with_key = Architecture.from_model_info({**info, "qwen3.vocab_size": 151936})
+    assert without.vocab_size == with_key.vocab_size == 151936
+    a = estimate_fit(without, machine, opts, tensors=tensors, quant="Q4_K_M")
+    b = estimate_fit(with_key, machine, opts, tensors=tensors, quant="Q4_K_M")
+    assert a.estimate.total_bytes == b.estimate.total_bytes
+    assert a.estimate.graph_bytes > 300 << 20  # the graph with the real vocabulary
+
+
+def test_per_layer_arrays_of_a_hybrid_come_from_verbose_show(sim_factory):
+    import asyncio
+
+    import pytest
+
+    from quantdesk.core.architecture import Architecture, NeedsVerbose
+    from quantdesk.core.ollama import OllamaClient
+
+    sim = sim_factory(installed=["lfm2.5-thinking:1.2b"])
+
+    async def both():
+        async with OllamaClient(sim.host) as c:
+            return await c.show("lfm2.5-thinking:1.2b"), await c.show_shape(
+                "lfm2.5-thinking:1.2b")
+
+    plain, shaped = asyncio.run(both())
+    with pytest.raises(NeedsVerbose):
+        Architecture.from_model_info(dict(plain.model_info))
+    arch = Architecture.from_model_info(dict(shaped.model_info), tensors=shaped.tensors)
+    assert arch.head_count_kv == (0, 0, 8, 0, 0, 8, 0, 0, 8, 0, 8, 0, 8, 0, 8, 0)
+    assert arch.vocab_size == 65536

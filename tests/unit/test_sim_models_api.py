@@ -84,7 +84,7 @@ def test_show(sim_factory):
     assert info["general.architecture"] == "llama"
     assert info["general.file_type"] == 15
     assert info["llama.block_count"] == 32 and info["llama.attention.head_count_kv"] == 8
-    assert info["tokenizer.ggml.tokens"] == []  # long arrays blanked unless verbose
+    assert info["tokenizer.ggml.tokens"] is None  # every array is null unless verbose
     assert "general.name" not in info
     assert body["capabilities"] == ["completion", "tools"]
     assert body["details"]["quantization_level"] == "Q4_K_M"
@@ -106,7 +106,25 @@ def test_show_verbose_keeps_long_arrays(sim_factory):
     info = httpx.post(
         sim.url + "/api/show", json={"model": "qwen2.5:0.5b", "verbose": True}
     ).json()["model_info"]
-    assert len(info["tokenizer.ggml.tokens"]) == info["qwen2.vocab_size"]
+    assert len(info["tokenizer.ggml.tokens"]) == 151936
+    # convert/convert_qwen2.go writes no qwen2.vocab_size: the size is token_embd's shape
+    assert "qwen2.vocab_size" not in info
+
+
+def test_show_arrays_are_null_unless_verbose(sim_factory):
+    # server/routes.go getModelData: maxArraySize := 0 unless verbose, so every array is
+    # decoded as nothing and marshals as null (ollama-api.md Corrections 1)
+    sim = sim_factory(installed=["lfm2.5-thinking:1.2b"])
+    plain = httpx.post(sim.url + "/api/show", json={"model": "lfm2.5-thinking:1.2b"}).json()
+    assert plain["model_info"]["tokenizer.ggml.tokens"] is None
+    assert plain["model_info"]["lfm2.attention.head_count_kv"] is None
+    verbose = httpx.post(sim.url + "/api/show",
+                         json={"model": "lfm2.5-thinking:1.2b", "verbose": True}).json()
+    kv = verbose["model_info"]["lfm2.attention.head_count_kv"]
+    assert kv == [0, 0, 8, 0, 0, 8, 0, 0, 8, 0, 8, 0, 8, 0, 8, 0]
+    names = {t["name"] for t in plain["tensors"]}
+    assert "blk.0.shortconv.in_proj.weight" in names and "blk.2.attn_k.weight" in names
+    assert "blk.0.attn_k.weight" not in names
 
 
 def test_show_errors(client):

@@ -3,11 +3,19 @@
 Built from an Ollama ``/api/show`` ``model_info`` dict (GGUF keys such as ``llama.block_count``),
 which is also what the GGUF header reader and a sibling variant provide. Head counts may be a
 scalar or a per-layer list (hybrid models mark recurrent layers with 0 KV heads).
+
+Two traps of a real daemon (ollama-api.md Corrections 1–2): most families carry no
+``<arch>.vocab_size`` (``convert/convert_qwen2.go``, ``convert_gemma3.go``), and non-verbose
+show returns every array as ``null`` — the tokenizer's tokens, but also per-layer values such as
+lfm2's ``head_count_kv``. The vocabulary is therefore read from ``token_embd.weight``'s shape
+when the tensors are given, and a per-layer key that is ``null`` raises ``NeedsVerbose``: the
+caller must ask again with ``verbose`` (``OllamaClient.show_shape`` does) or read the GGUF
+header, never assume full attention on every layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,6 +27,28 @@ _ALWAYS_TIED = ("gemma", "gemma2", "gemma3", "gemma3n", "gemma4")
 
 class ArchitectureError(QuantDeskError):
     """The model description lacks what the fit estimate needs."""
+
+
+class NeedsVerbose(ArchitectureError):
+    """A per-layer value arrived as ``null`` (non-verbose /api/show blanks every array)."""
+
+
+_PER_LAYER_KEYS = ("attention.head_count", "attention.head_count_kv", "feed_forward_length")
+
+
+def blanked_keys(model_info: Mapping[str, Any]) -> list[str]:
+    """The ``<arch>.`` keys present as ``null``: arrays a non-verbose show left out."""
+    arch = str(model_info.get("general.architecture") or "")
+    return [k for k, v in model_info.items() if v is None and k.startswith(f"{arch}.")]
+
+
+def vocab_from_tensors(tensors: Iterable[Any] | None) -> int:
+    """Rows of ``token_embd.weight`` (GGUF ne[1]), 0 when absent."""
+    for t in tensors or ():
+        name, shape = (t[0], t[2]) if isinstance(t, tuple) else (t.name, t.shape)
+        if name == "token_embd.weight" and len(shape) >= 2:
+            return int(shape[1])
+    return 0
 
 
 def _per_layer(value: Any, n: int, default: int) -> tuple[int, ...]:
@@ -82,9 +112,11 @@ class Architecture:
 
     @classmethod
     def from_model_info(
-        cls, model_info: Mapping[str, Any], *, parameter_count: int | None = None
+        cls, model_info: Mapping[str, Any], *, parameter_count: int | None = None,
+        tensors: Iterable[Any] | None = None,
     ) -> Architecture:
-        """Reads the GGUF keys; missing key/value lengths default to embedding / heads."""
+        """Reads the GGUF keys; missing key/value lengths default to embedding / heads.
+        ``tensors`` (``(name, type, shape)`` or show's ``Tensor``) give the vocabulary."""
         arch = str(model_info.get("general.architecture") or "")
         if not arch:
             raise ArchitectureError(
@@ -102,6 +134,13 @@ class Architecture:
                 f"The {arch} model description lacks its layer count, width or head count; "
                 "the fit cannot be estimated without them."
             )
+        blank = [k for k in blanked_keys(model_info)
+                 if k.removeprefix(f"{arch}.") in _PER_LAYER_KEYS]
+        if blank:
+            raise NeedsVerbose(
+                f"{', '.join(blank)} came back empty (a non-verbose /api/show leaves arrays "
+                "out); per-layer values need /api/show with verbose or the GGUF header"
+            )
         n, emb = int(n), int(emb)
         head_count = _per_layer(heads, n, 0)
         hmax = max(head_count) or 1
@@ -114,7 +153,7 @@ class Architecture:
             )
         key_len = int(get("attention.key_length", 0) or emb // hmax)
         value_len = int(get("attention.value_length", 0) or emb // hmax)
-        vocab = get("vocab_size")
+        vocab = vocab_from_tensors(tensors) or get("vocab_size")
         if vocab is None:
             tokens = model_info.get("tokenizer.ggml.tokens")
             vocab = len(tokens) if isinstance(tokens, Sequence) and tokens else 0

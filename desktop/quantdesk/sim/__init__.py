@@ -36,11 +36,15 @@ Faults: ``sim.faults`` (``quantdesk.sim.faults.Faults``) — ``drop``, ``stall``
 ``malformed``, ``http_error``, ``slow_first_byte`` on a path, each firing once or ``times``
 times; plus ``sim.restart()``.
 
-Endpoints: ``GET/HEAD /``, ``GET/HEAD /api/version``, ``GET/HEAD /api/tags``,
-``GET /api/ps``, ``POST /api/show``, ``POST /api/pull``, ``DELETE /api/delete``,
-``POST /api/copy``, ``POST /api/generate``, ``POST /api/chat``. Anything else is a plain-text
-``404 page not found`` (wrong method: ``405 method not allowed``). Not simulated: push,
-create, blobs, embed, the OpenAI-compatible routes, ``format``, tools, images.
+Endpoints (``server/routes.go GenerateRoutes``): ``GET/HEAD /``, ``GET/HEAD /api/version``,
+``GET/HEAD /api/tags``, ``GET /api/ps``, ``POST /api/show``, ``POST /api/pull``,
+``POST /api/push`` (refused: not signed in), ``DELETE /api/delete``, ``POST /api/copy``,
+``POST /api/create``, ``HEAD/POST /api/blobs/:digest``, ``POST /api/generate``,
+``POST /api/chat`` (``format``, ``tools``), ``POST /api/embed``, ``POST /api/embeddings`` and the
+OpenAI-compatible ``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings``,
+``/v1/models``, ``/v1/models/{model}`` (``quantdesk.sim.openai_api``). Anything else is a
+plain-text ``404 page not found`` (wrong method: ``405 method not allowed``). No ``Server``
+header, as Go's net/http sends none.
 
 Generation is deterministic (``quantdesk.sim.textgen``): an absent or negative seed counts as
 seed 0. The catalog (real tags, sizes, architectures, stable manifests) is

@@ -2,10 +2,11 @@
 
 Run ``python -m quantdesk.sim.build_catalog ../shared`` after the facts change. The JSON is
 committed, so nothing at run time needs the fact files. Sizes come from
-``registry-sizes.json`` (decimal GB as printed, or exact bytes where known) and architectures
-from ``model-architectures.json``; architectures missing there are the models' public
-``config.json`` figures, written below with their source. A size nobody published is
-estimated as ``parameter_count × file_bpw / 8`` and the entry says so in ``size_source``.
+``registry-sizes.json`` and ``model-architectures.json`` where they are exact bytes; every other
+blob is computed at load time from the shape (``sim.tensor_layout``: llama.cpp's tensor types,
+plus a header of the real vocabulary's size), and the printed size is kept beside it for a
+check. Architectures missing from ``model-architectures.json`` are the models' public
+``config.json`` figures, written below with their source.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ LICENSES = {
     "(abbreviated by the QuantDesk simulator)\n",
     "gemma": "Gemma Terms of Use\nLast modified: February 21, 2024\n(abbreviated by the "
     "QuantDesk simulator; the full text is at https://ai.google.dev/gemma/terms)\n",
+    "lfm": "LFM Open License v1.0\n(abbreviated by the QuantDesk simulator; the full text is "
+    "at https://www.liquid.ai/lfm-license)\n",
     "mit": "MIT License\nCopyright (c) 2023 DeepSeek\n(abbreviated by the QuantDesk simulator)\n",
 }
 
@@ -177,6 +180,46 @@ EXTRA_ARCH: dict[str, dict[str, Any]] = {
     },
 }
 
+EXTRA_ARCH["lfm2.5-thinking:1.2b"] = {
+    "source": "huggingface.co/LiquidAI/LFM2.5-1.2B-Thinking config.json (hidden 2048, "
+    "block_ff_dim 12288 auto-adjusted to 8192, 16 layers of which 2,5,8,10,12,14 attend, 32 "
+    "heads, 8 KV heads, vocab 65536, conv_L_cache 3, tied); GGUF keys as "
+    "convert/convert_lfm2.go writes them (per-layer head_count_kv, 0 = short convolution)",
+    "model_info": {
+        "general.architecture": "lfm2",
+        "general.parameter_count": 1170340608,
+        "lfm2.block_count": 16,
+        "lfm2.context_length": 128000,
+        "lfm2.embedding_length": 2048,
+        "lfm2.feed_forward_length": 8192,
+        "lfm2.attention.head_count": 32,
+        "lfm2.attention.head_count_kv": [0, 0, 8, 0, 0, 8, 0, 0, 8, 0, 8, 0, 8, 0, 8, 0],
+        "lfm2.attention.key_length": 64,
+        "lfm2.attention.value_length": 64,
+        "lfm2.attention.layer_norm_rms_epsilon": 1e-05,
+        "lfm2.rope.freq_base": 1000000.0,
+        "lfm2.shortconv.l_cache": 3,
+        "lfm2.vocab_size": 65536,
+    },
+}
+EXTRA_ARCH["nomic-embed-text:v1.5"] = {
+    "source": "huggingface.co/nomic-ai/nomic-embed-text-v1.5 config.json (n_embd 768, 12 "
+    "layers, 12 heads, n_inner 3072, vocab 30528, n_positions 2048 as Ollama serves it)",
+    "model_info": {
+        "general.architecture": "nomic-bert",
+        "general.parameter_count": 136731648,
+        "nomic-bert.block_count": 12,
+        "nomic-bert.context_length": 2048,
+        "nomic-bert.embedding_length": 768,
+        "nomic-bert.feed_forward_length": 3072,
+        "nomic-bert.attention.head_count": 12,
+        "nomic-bert.attention.causal": False,
+        "nomic-bert.pooling_type": 1,
+        "nomic-bert.rope.freq_base": 1000.0,
+        "nomic-bert.vocab_size": 30528,
+    },
+}
+
 # model -> (size label, tag pattern, variant kinds, arch key, tied, aliases, family settings)
 FAMILIES: list[dict[str, Any]] = [
     {
@@ -265,7 +308,6 @@ FAMILIES: list[dict[str, Any]] = [
             "mistral:7b",
             {"7b-instruct-v0.3-q4_K_M": "7b / 7b-instruct-v0.3-q4_K_M (current default)"},
         ),
-        "model_bytes": {"7b-instruct-v0.3-q4_0": 4112531456},
     },
     {
         "model": "gemma2",
@@ -302,8 +344,11 @@ FAMILIES: list[dict[str, Any]] = [
             "top_k": 20,
             "top_p": 0.95,
         },
+        # model-architectures.json gives 2,620,788,260 bytes for the real Q4_K_M blob; llama.cpp's
+        # Q4_K_M rules for this shape give 2,497 MB, so Ollama's file carries ~125 MB more in
+        # its blocks than the standard mix. The simulator keeps the standard mix (its tensors
+        # must add up to its blob) and so reports 2.50 GB here.
         "registry": ("", {}),
-        "model_bytes": {"4b-q4_K_M": 2620788260},
     },
     {
         "model": "deepseek-r1",
@@ -322,12 +367,43 @@ FAMILIES: list[dict[str, Any]] = [
             {"7b-qwen-distill-q4_K_M": "7b / latest (qwen2 distill, q4_K_M)"},
         ),
     },
+    {
+        "model": "lfm2.5-thinking",
+        "size": "1.2b",
+        "arch": "lfm2.5-thinking:1.2b",
+        "tied": True,
+        "kinds": {"instruct": "1.2b-{q}"},
+        "quants": ("q4_K_M", "q8_0", "fp16"),
+        "aliases": {"latest": "1.2b-q4_K_M", "1.2b": "1.2b-q4_K_M"},
+        "license": "lfm",
+        "template": CHATML_TEMPLATE,
+        "capabilities": ["completion", "tools", "thinking"],
+        "params": {"stop": ["<|im_end|>"], "temperature": 0.05, "top_k": 50},
+        "registry": ("", {}),
+    },
+    {
+        "model": "nomic-embed-text",
+        "size": "v1.5",
+        "arch": "nomic-embed-text:v1.5",
+        "tied": True,
+        "kinds": {"instruct": "v1.5"},
+        "quants": ("fp16",),
+        "aliases": {"latest": "v1.5"},
+        "license": "apache",
+        "template": "",
+        "capabilities": ["embedding"],
+        "params": {"num_ctx": 8192},
+        "registry": ("", {}),
+    },
 ]
+
+# Families whose GGUFs carry no <arch>.vocab_size (convert/convert_qwen2.go, convert_gemma2.go,
+# convert_gemma3.go write none; llama.cpp neither): the vocabulary is token_embd's shape.
+NO_VOCAB_SIZE_KEY = ("qwen2", "qwen3", "gemma2", "gemma3")
 
 # Exact model-blob sizes in model-architectures.json (file_size_bytes of the named build).
 ARCH_MODEL_BYTES = {
     ("llama3.1", "8b-instruct-q4_0"): ("llama3.1:8b", 4661211808),
-    ("llama3.2", "3b-instruct-fp16"): ("llama3.2:3b-instruct-fp16", 6425849856),
 }
 
 
@@ -349,10 +425,14 @@ def build(shared: Path) -> dict[str, Any]:
     for fam in FAMILIES:
         arch = archs.get(fam["arch"]) or EXTRA_ARCH[fam["arch"]]
         info = dict(arch["model_info"])
+        vocab = int(info.get(f"{info['general.architecture']}.vocab_size") or 32000)
+        if info["general.architecture"] in NO_VOCAB_SIZE_KEY:
+            del info[f"{info['general.architecture']}.vocab_size"]
         model = out.setdefault(fam["model"], {"builds": {}, "tags": {}, "aliases": {}})
         model["builds"][fam["size"]] = {
             "model_info": info,
             "tied_embeddings": fam["tied"],
+            "vocab_size": vocab,
             "parameter_size": _parameter_size(info["general.parameter_count"]),
             "arch_source": arch["source"],
             "license": LICENSES[fam["license"]],
@@ -373,34 +453,27 @@ def build(shared: Path) -> dict[str, Any]:
                     reg_map.get("8b-instruct-{q}", "").format(q=q) or None
                 )
                 reg = reg_tags.get(reg_key) if reg_key else None
-                exact = fam.get("model_bytes", {}).get(tag)
                 arch_bytes = ARCH_MODEL_BYTES.get((fam["model"], tag))
-                if arch_bytes:
+                exact = fam.get("model_bytes", {}).get(tag)
+                if exact:
+                    entry["model_bytes"] = exact
+                    entry["size_source"] = "model-architectures.json file_size_bytes (exact blob)"
+                elif arch_bytes:
                     entry["model_bytes"] = arch_bytes[1]
                     entry["size_source"] = (
-                        f"model-architectures.json {arch_bytes[0]} "
-                        "file_size_bytes (exact model blob)"
-                    )
-                elif exact:
-                    entry["model_bytes"] = exact
-                    entry["size_source"] = "model-architectures.json file_size_bytes (exact)"
-                elif reg and "bytes" in reg:
+                        f"model-architectures.json {arch_bytes[0]} file_size_bytes (exact blob)")
+                elif reg and "bytes" in reg and kind == "instruct":
                     entry["total_bytes"] = reg["bytes"]
                     entry["size_source"] = f"registry-sizes.json {reg_key!r}: exact bytes"
-                elif reg and reg.get("size"):
-                    entry["total_bytes"] = _decimal_bytes(reg["size"])
-                    entry["size_source"] = (
-                        f"registry-sizes.json {reg_key!r}: {reg['size']} as "
-                        "printed (decimal, rounded)"
-                    )
-                    if reg.get("secondary"):
-                        entry["size_source"] += "; third-party figure"
                 else:
-                    entry["model_bytes"] = round(
-                        info["general.parameter_count"] * level.file_bpw / 8
-                    )
-                    entry["size_source"] = "estimated: parameter_count x file_bpw / 8"
-                if kind != "instruct" and "estimated" not in entry["size_source"]:
+                    # The blob is what llama.cpp's quantizer writes for this shape (the plan
+                    # in sim.tensor_layout) plus a header of the real vocabulary's size.
+                    entry["size_source"] = "computed: llama.cpp tensor types for this shape"
+                    if reg and reg.get("size"):
+                        entry["printed_size"] = reg["size"]
+                        entry["size_source"] += f"; registry-sizes.json {reg_key!r} prints " + (
+                            f"{reg['size']}" + (" (third-party)" if reg.get("secondary") else ""))
+                if kind != "instruct" and "printed_size" in entry:
                     entry["size_source"] += f" (of the same-size build {instruct_tag})"
                 if reg and reg.get("digest"):
                     entry["registry_digest_prefix"] = reg["digest"]

@@ -86,6 +86,8 @@ class Variant:
     params: dict[str, Any] = field(hash=False)
     model_bytes: int
     size_source: str
+    vocab_size: int = 32000
+    header_bytes: int = 0  # GGUF header (KVs, tokenizer, tensor infos) at the blob's start
 
     @property
     def name(self) -> str:
@@ -129,6 +131,26 @@ class Variant:
         return self.size_source.startswith("estimated")
 
 
+def plan_of(v: Variant) -> tuple[Any, ...]:
+    """The variant's tensors (``sim.tensor_layout``), in file order."""
+    from quantdesk.sim.tensor_layout import plan_tensors
+
+    return plan_tensors(v.model_info, v.quant.name, vocab_size=v.vocab_size,
+                        tied_embeddings=v.tied_embeddings)
+
+
+def weights_bytes(v: Variant) -> int:
+    """The data section: every tensor on the alignment, the last one unpadded."""
+    tensors = plan_of(v)
+    return sum(t.padded for t in tensors[:-1]) + tensors[-1].nbytes
+
+
+def header_size(vocab: int) -> int:
+    from quantdesk.sim.gguf_headers import header_size as size
+
+    return size(vocab)
+
+
 def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -138,7 +160,7 @@ def _text_blob(media_type: str, text: str) -> Blob:
     return Blob(media_type, _sha(data), len(data), data)
 
 
-def _build_manifest(v: Variant, model_bytes: int) -> Manifest:
+def _build_manifest(v: Variant, model_bytes: int, config_pad: int = 0) -> Manifest:
     # The description names what the weights are, not the tag, so aliases share the digest.
     weights_id = f"quantdesk-sim weights {v.lineage} {v.quant.name} {model_bytes}".encode()
     model = Blob(MODEL_MEDIA_TYPE, _sha(weights_id), model_bytes)
@@ -158,7 +180,10 @@ def _build_manifest(v: Variant, model_bytes: int) -> Manifest:
         "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": [b.digest for b in layers]},
     }
-    config = _text_blob(CONFIG_MEDIA_TYPE, json.dumps(config_doc, separators=(",", ":")))
+    # config_pad: trailing spaces (still valid JSON) that keep a registry's exact total while
+    # the model blob ends on GGUF's 32-byte alignment.
+    config = _text_blob(CONFIG_MEDIA_TYPE,
+                        json.dumps(config_doc, separators=(",", ":")) + " " * config_pad)
     doc = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -185,6 +210,7 @@ class Catalog:
                 caps = tuple(build["capabilities"]) if t["kind"] == "instruct" else ("completion",)
                 template = build["template"] if t["kind"] == "instruct" else "{{ .Prompt }}"
                 info = dict(build["model_info"], **{"general.file_type": level.file_type})
+                vocab = int(build.get("vocab_size") or 32000)
                 v = Variant(
                     model=model,
                     tag=tag,
@@ -200,16 +226,23 @@ class Catalog:
                     params=build["params"],
                     model_bytes=0,
                     size_source=t["size_source"],
+                    vocab_size=vocab,
                 )
                 probe = _build_manifest(v, 0)
+                data = weights_bytes(v)
+                config_pad = 0
                 if "model_bytes" in t:
                     model_bytes = int(t["model_bytes"])
-                else:  # the registry printed the total; the weights are the rest
+                elif "total_bytes" in t:  # the registry's exact total; the weights are the rest
                     model_bytes = int(t["total_bytes"]) - probe.total_size
-                v = replace(v, model_bytes=model_bytes)
+                    config_pad = (model_bytes - data) % 32
+                    model_bytes -= config_pad
+                else:
+                    model_bytes = data + header_size(vocab)
+                v = replace(v, model_bytes=model_bytes, header_bytes=model_bytes - data)
                 key = (model.lower(), tag.lower())
                 self._variants[key] = v
-                manifest = _build_manifest(v, model_bytes)
+                manifest = _build_manifest(v, model_bytes, config_pad)
                 self._manifests[key] = manifest
                 for blob in manifest.blobs:
                     self._blobs[blob.digest] = blob

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from quantdesk.sim import generate_api, models_api, pull_api
+from quantdesk.sim import embed_api, generate_api, models_api, openai_api, pull_api
 from quantdesk.sim.catalog import Catalog, catalog
 from quantdesk.sim.faults import Faults
 from quantdesk.sim.http import Endpoint, SimServer
@@ -35,6 +35,7 @@ class SimDaemon:
         progress_interval: float = 0.06,
         reply_words: int | None = None,
         time_scale: float = 1.0,
+        verify_bandwidth: float = 1.7 * (1 << 30),
     ) -> None:
         if pull_bandwidth <= 0 or token_rate_scale <= 0 or progress_interval <= 0:
             raise ValueError("bandwidth, token rate scale and progress interval must be > 0")
@@ -54,6 +55,8 @@ class SimDaemon:
         # contrast, makes the simulated machine itself faster.
         self.time_scale = time_scale
         self.progress_interval = progress_interval
+        # bytes/s the daemon hashes a pulled blob at before "writing manifest" (verifyBlob)
+        self.verify_bandwidth = verify_bandwidth
         # None: replies stop at their natural length; an int: every reply that is not a
         # generated task runs that long unless num_predict or the context stops it first.
         self.reply_words = reply_words
@@ -78,7 +81,23 @@ class SimDaemon:
             "/api/copy": {"POST": models_api.copy},
             "/api/generate": {"POST": generate_api.generate_endpoint},
             "/api/chat": {"POST": generate_api.chat_endpoint},
+            "/api/embed": {"POST": embed_api.embed},
+            "/api/embeddings": {"POST": embed_api.embeddings},
+            "/api/create": {"POST": embed_api.create},
+            "/api/push": {"POST": embed_api.push},
+            "/v1/chat/completions": {"POST": openai_api.chat_completions},
+            "/v1/completions": {"POST": openai_api.completions},
+            "/v1/embeddings": {"POST": openai_api.embeddings},
+            "/v1/models": {"GET": openai_api.models},
         }
+        # gin's ":param" routes (server/routes.go GenerateRoutes)
+        self.prefix_routes: dict[str, dict[str, Endpoint]] = {
+            "/api/blobs/": {"HEAD": embed_api.blob, "POST": embed_api.blob},
+            "/v1/models/": {"GET": openai_api.model},
+        }
+        self.uploads: dict[str, bytes] = {}  # digest -> bytes POSTed to /api/blobs
+        # set to a list to record every request (method, path, JSON body, auth/accept headers)
+        self.request_log: list[dict[str, Any]] | None = None
         now = time.time_ns()
         for i, name in enumerate(installed or []):
             # Earlier names are newer, so /api/tags lists them in the order given.

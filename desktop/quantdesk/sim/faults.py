@@ -6,6 +6,7 @@ times (once by default), then disarms itself::
     sim.faults.drop("/api/pull", after_lines=3)       # close the socket after 3 NDJSON lines
     sim.faults.drop("/api/tags", after_bytes=10)      # cut a plain body after 10 bytes
     sim.faults.stall("/api/chat", seconds=2, after_lines=1)
+    sim.faults.stall_transfer("/api/pull", seconds=90)  # a blob stops; lines keep repeating
     sim.faults.malformed("/api/generate", after_lines=2)  # one line that is not JSON
     sim.faults.http_error("/api/ps", status=500, message="boom")
     sim.faults.slow_first_byte("/api/version", seconds=0.5)
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 @dataclass(slots=True)
 class Fault:
-    kind: str  # "drop" | "stall" | "malformed" | "http_error" | "slow_first_byte"
+    kind: str  # "drop" | "stall" | "stall_transfer" | "malformed" | "http_error" | ...
     path: str
     times: int = 1
     after_lines: int = 0
@@ -32,6 +33,9 @@ class Fault:
     status: int = 500
     message: str = "simulated failure"
     model: str | None = None
+
+    def after_bytes_or(self, default: int) -> int:
+        return default if self.after_bytes is None else self.after_bytes
 
 
 @dataclass(slots=True)
@@ -88,6 +92,25 @@ class Faults:
         return self._arm(
             Fault("stall", path, times, after_lines=after_lines, seconds=seconds, model=model)
         )
+
+    def stall_transfer(
+        self, path: str = "/api/pull", *, seconds: float, after_bytes: int = 0, times: int = 1,
+        model: str | None = None,
+    ) -> Fault:
+        """A pull's blob stops moving for ``seconds`` once ``after_bytes`` are on disk, while
+        the daemon's 60 ms ticker goes on repeating the same progress line
+        (``server/download.go blobDownload.Wait``): a stall that never goes silent."""
+        return self._arm(Fault("stall_transfer", path, times, after_bytes=after_bytes,
+                               seconds=seconds, model=model))
+
+    def repetition(
+        self, path: str = "/api/generate", *, after_tokens: int = 0, times: int = 1,
+        model: str | None = None,
+    ) -> Fault:
+        """After ``after_tokens`` tokens the model repeats one token until the runner gives up
+        (``llm/llama_server.go``: more than 30 repeats): the stream then ends cleanly with
+        neither a ``done`` nor an ``error`` line."""
+        return self._arm(Fault("repetition", path, times, after_lines=after_tokens, model=model))
 
     def malformed(
         self, path: str, *, after_lines: int = 0, times: int = 1, model: str | None = None

@@ -28,8 +28,9 @@ from quantdesk.sim.memory import (
     tokens_per_second,
 )
 from quantdesk.sim.models_api import local_ref
-from quantdesk.sim.names import ModelName
+from quantdesk.sim.names import ModelName, split_source
 from quantdesk.sim.state import InstalledModel, LoadedModel
+from quantdesk.sim.structured import check_format, formatted_reply, tool_call
 from quantdesk.sim.task_answers import task_reply
 from quantdesk.sim.textgen import Step, generate, say, token_id
 from quantdesk.sim.wire import DEFAULT_KEEP_ALIVE, WireError, go_timestamp, parse_keep_alive
@@ -56,6 +57,14 @@ _FLOAT_OPTIONS = (
     "frequency_penalty",
 )
 _THINK_LEVELS = ("low", "medium", "high")
+# server/routes.go signinURLStr "https://ollama.com/connect?name=%s&key=%s" for this machine
+CLOUD_SIGNIN_URL = "https://ollama.com/connect?name=quantdesk-sim&key=c3NoLWVkMjU1MTkgc2lt"
+# llm/llama_server.go: the 400 for a prompt over the context with context shift off
+PROMPT_TOO_LONG = (
+    "the prompt is longer than the context length currently available to the model; shorten "
+    "the prompt, adjust the context length in settings, or use a model with a longer context "
+    "length"
+)
 
 
 @dataclass(slots=True)
@@ -74,6 +83,9 @@ class Request:
     empty: bool
     task_prompt: str  # the text a generated task would be: the prompt, or the last user turn
     raw: bool = False  # generate without templating: no ``context`` in the final chunk
+    format: Any = None  # "json" or a JSON schema (quantdesk.sim.structured)
+    tools: list[Any] | None = None
+    shift: bool = True  # context shift: truncate a too-long prompt instead of refusing it
 
 
 def _check_options(options: Any) -> dict[str, Any]:
@@ -101,6 +113,9 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
     parsed = local_ref(name)
     if parsed is None:
         raise HttpError(400, "invalid model name")
+    if split_source(name)[1] == "cloud" and not h.sim.state.get(parsed):
+        # server/cloud_proxy.go: a cloud model without `ollama signin` (signinURLStr)
+        raise HttpError(401, "unauthorized", {"signin_url": CLOUD_SIGNIN_URL})
     try:
         keep_alive = parse_keep_alive(body.get("keep_alive"))
     except WireError as exc:
@@ -131,6 +146,14 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
     if think_value not in (None, False) and not capable:
         raise HttpError(400, f'"{name}" does not support thinking')
     think = capable and think_value is not False
+    bad_format = check_format(body.get("format"))
+    if bad_format:
+        raise HttpError(400, bad_format)
+    tools = body.get("tools") if chat else None
+    if tools and "tools" not in model.variant.capabilities:
+        # server/images.go CheckCapabilities, wrapped with the registry name by scheduleRunner
+        raise HttpError(400, f"{parsed.host}/{parsed.namespace}/{parsed.model}:{parsed.tag} "
+                        "does not support tools")
     raw = not chat and bool(body.get("raw"))
     if raw and (body.get("template") or body.get("system") or body.get("context")):
         raise HttpError(400, "raw mode does not support template, system, or context")
@@ -171,6 +194,9 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
         empty,
         task_prompt,
         raw,
+        body.get("format") or None,
+        tools or None,
+        body.get("shift") is not False,
     )
 
 
@@ -264,6 +290,8 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     limit = room if num_predict < 0 else min(num_predict, room)
     tps = tokens_per_second(v, runner.footprint, sim.machine) * sim.token_rate_scale
 
+    if prompt_tokens >= runner.num_ctx and (not req.shift or v.architecture == "deepseek2"):
+        raise HttpError(400, PROMPT_TOO_LONG)  # no context shift: refused, not truncated
     stream: NdjsonStream | None = h.stream() if req.stream else None
     t_prompt = time.perf_counter_ns()
     time.sleep(prompt_tokens / (tps * 10) / sim.time_scale)
@@ -271,10 +299,29 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
 
     t_eval = time.perf_counter()
     count, parts, thoughts, logprobs = 0, [], [], []
-    context = [token_id(w, int(v.arch("vocab_size", 32000))) for w in req.prompt_key.split()]
-    truncated = False
+    context = [token_id(w, v.vocab_size) for w in req.prompt_key.split()]
+    truncated = aborted = False
     phases = (("think", True), ("answer", False)) if req.think else (("answer", False),)
     task = task_reply(v.lineage, v.quant, req.task_prompt, seed) if req.task_prompt else None
+    calls = tool_call(req.tools, req.task_prompt, req.prompt_key) if req.tools else []
+    if calls or req.format is not None:
+        phases = ()  # a grammar-constrained reply or a tool call: no free text, no thinking
+        text = "" if calls else formatted_reply(req.format, f"{v.lineage}\n{req.prompt_key}")
+        pieces = [text[i:i + 4] for i in range(0, len(text), 4)]
+        for piece in pieces:
+            count += 1
+            delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            parts.append(piece)
+            if stream:
+                stream.send({**_envelope(req, content=piece), "done": False})
+        if calls:
+            count += 1
+            if stream:
+                chunk = _envelope(req)
+                chunk["message"]["tool_calls"] = calls
+                stream.send({**chunk, "done": False})
     for salt, is_thought in phases:
         steps = list(
             say(
@@ -301,12 +348,20 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
         )
         if len(steps) > limit - count:
             steps, truncated = steps[: limit - count], True
+        repeat = h.faults.first("repetition")
+        if repeat and stream and not is_thought and repeat.after_lines < len(steps):
+            # llm/llama_server.go: the 31st repeat of one token (tokenRepeat > 30) ends the
+            # completion with no final response; the handler closes the stream with neither
+            # a done line nor an error line.
+            word = steps[repeat.after_lines]
+            steps = steps[: repeat.after_lines] + [replace(word, text=" " + word.word)] * 31
+            truncated = aborted = True
         for i, step in enumerate(steps):
             count += 1
             delay = t_eval + count / tps / sim.time_scale - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            context.append(token_id(step.word, int(v.arch("vocab_size", 32000))))
+            context.append(token_id(step.word, v.vocab_size))
             (thoughts if is_thought else parts).append(step.text)
             lp = [_logprob(req, step, i == 0)] if req.logprobs else []
             logprobs += lp
@@ -322,6 +377,9 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
                 stream.send(chunk)
         if truncated:
             break
+    if aborted and stream:
+        stream.end()
+        return
     eval_ns = int((time.perf_counter() - t_eval) * 1e9 * sim.time_scale)
 
     final = (
@@ -329,6 +387,8 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
         if stream
         else _envelope(req, content="".join(parts), thinking="".join(thoughts))
     )
+    if calls and not stream:
+        final["message"]["tool_calls"] = calls
     final.update({"done": True, "done_reason": "length" if truncated else "stop"})
     final.update(
         _metrics(

@@ -30,10 +30,11 @@ Endpoint = Callable[["SimHandler", dict[str, Any]], None]
 class HttpError(Exception):
     """Answer with ``{"error": message}`` and ``status`` (before any streaming started)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra or {}
 
 
 class ConnectionGone(Exception):  # noqa: N818 - a state, not a programming error
@@ -119,13 +120,18 @@ class SimHandler(BaseHTTPRequestHandler):
     # Go (and so Ollama) sets TCP_NODELAY; without it each small NDJSON chunk waits ~40 ms
     # for the client's delayed ACK (Nagle), which real daemons never show.
     disable_nagle_algorithm = True
-    server_version = "QuantDeskSim"
     sys_version = ""
     server: SimServer
     faults: RequestFaults
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # tests and the CLI want a quiet server
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Go's net/http sends Date but no Server header; http.server would add "Server:".
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
     @property
     def sim(self) -> SimDaemon:
@@ -136,6 +142,12 @@ class SimHandler(BaseHTTPRequestHandler):
         self.faults = RequestFaults([])
         path = self.path.split("?", 1)[0]
         methods = self.sim.routes.get(path)
+        raw = False
+        if methods is None:
+            for prefix, table in getattr(self.sim, "prefix_routes", {}).items():
+                if path.startswith(prefix) and len(path) > len(prefix):
+                    methods, raw = table, prefix == "/api/blobs/"
+                    break
         remote = getattr(self.sim, "remote", None)
         if methods is None and remote is not None and write_remote(self, remote):
             return  # registry, CDN, library pages, Hugging Face (quantdesk.sim.remote)
@@ -149,7 +161,13 @@ class SimHandler(BaseHTTPRequestHandler):
             self.send_text(405, "405 method not allowed")
             return
         try:
-            body = self._read_body() if self.command in ("POST", "DELETE") else {}
+            body = (self._read_body() if self.command in ("POST", "DELETE") and not raw
+                    else {})
+            log = getattr(self.sim, "request_log", None)
+            if log is not None:  # a record of what a client sent, for conformance fixtures
+                log.append({"method": self.command, "path": self.path, "body": body,
+                            "headers": {k.lower(): v for k, v in self.headers.items()
+                                        if k.lower() in ("authorization", "accept")}})
             model = body.get("model") or body.get("name") or body.get("source")
             self.faults = self.sim.faults.take(path, model if isinstance(model, str) else None)
             slow = self.faults.first("slow_first_byte")
@@ -160,7 +178,7 @@ class SimHandler(BaseHTTPRequestHandler):
                 raise HttpError(err.status, err.message)
             endpoint(self, body)
         except HttpError as exc:
-            self.send_json(exc.status, {"error": exc.message})
+            self.send_json(exc.status, {"error": exc.message, **exc.extra})
         except (ConnectionGone, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -182,6 +200,10 @@ class SimHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def raw_body(self) -> bytes:
+        """The request body as bytes (blob uploads are not JSON)."""
+        return self._raw_body()
 
     def _drain(self) -> None:
         with contextlib.suppress(ValueError, OSError):

@@ -69,7 +69,7 @@ class OutOfMemory(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Layers:
-    """A variant's weights by where llama.cpp puts them, scaled to the real file size."""
+    """A variant's weights by where llama.cpp puts them (the file's tensors, to the byte)."""
 
     token_embd: int
     blocks: tuple[int, ...]
@@ -77,41 +77,27 @@ class _Layers:
 
     @property
     def total(self) -> int:
+        """Memory of every buffer: a tied embedding counts twice (llama.cpp duplicates it
+        for the output layer)."""
         return self.token_embd + sum(self.blocks) + self.output
-
-
-def _type_bits(name: str) -> float:
-    from quantdesk.core.gguf import ggml_type_named
-
-    kind = ggml_type_named(name)
-    return kind.block_bytes * 8 / kind.block
 
 
 @lru_cache(maxsize=128)
 def _layers(v: Variant) -> _Layers:
-    from quantdesk.sim.tensors import tensors
+    from quantdesk.sim.catalog import plan_of
 
-    embd, out = 0.0, 0.0
-    blocks = [0.0] * v.block_count
-    for t in tensors(v):
-        count = 1
-        for d in t["shape"]:
-            count *= int(d)
-        nbytes = count * _type_bits(t["type"]) / 8
-        name = str(t["name"])
-        if name.startswith("blk."):
-            blocks[int(name.split(".")[1])] += nbytes
-        elif name.startswith("token_embd"):
-            embd += nbytes
+    embd, out = 0, 0
+    blocks = [0] * v.block_count
+    for t in plan_of(v):
+        if t.name.startswith("blk."):
+            blocks[int(t.name.split(".")[1])] += t.nbytes
+        elif t.name.startswith("token_embd.") or t.name.startswith("token_types."):
+            embd += t.nbytes
         else:
-            out += nbytes
+            out += t.nbytes
     if v.tied_embeddings:
         out += embd  # llama.cpp keeps a copy on the GPU for the output projection
-    # The tensor list is a plausible mix; the catalog's file size is the real one.
-    scale = v.model_bytes / max(1.0, embd + sum(blocks) + (out - embd if v.tied_embeddings
-                                                           else out))
-    return _Layers(round(embd * scale), tuple(round(b * scale) for b in blocks),
-                   round(out * scale))
+    return _Layers(embd, tuple(blocks), out)
 
 
 def kv_layer_bytes(v: Variant, num_ctx: int) -> int:
@@ -129,7 +115,7 @@ def kv_cache_bytes(v: Variant, num_ctx: int) -> int:
 
 
 def _vocab(v: Variant) -> int:
-    return int(v.arch("vocab_size", 32000))
+    return v.vocab_size
 
 
 def server_compute_bytes(v: Variant, num_ctx: int) -> int:

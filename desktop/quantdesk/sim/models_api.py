@@ -136,7 +136,15 @@ def _modelfile(m: InstalledModel) -> str:
 
 
 def model_info(v: Variant, *, verbose: bool) -> dict[str, Any]:
-    vocab = int(v.arch("vocab_size", 32000))
+    """The GGUF key/values as ``server/routes.go getModelData`` returns them.
+
+    Non-verbose, the daemon decodes with ``maxArraySize = 0``, so every array — tokens,
+    merges, and per-layer values such as lfm2's ``head_count_kv`` — comes back ``null``
+    whatever its length (since v0.6.7); verbose gives them whole. ``<arch>.vocab_size`` is
+    present only where the converter writes it (not for qwen2/qwen3/gemma, see
+    ``build_catalog.NO_VOCAB_SIZE_KEY``).
+    """
+    vocab = v.vocab_size
     info: dict[str, Any] = {
         "general.architecture": v.architecture,
         "general.basename": v.model,
@@ -154,11 +162,12 @@ def model_info(v: Variant, *, verbose: bool) -> dict[str, Any]:
     if verbose:
         info["tokenizer.ggml.tokens"] = [f"<t{i}>" for i in range(vocab)]
         info["tokenizer.ggml.token_type"] = [1] * vocab
+    else:  # nulled below anyway; not built, as the daemon decodes no array at all
+        info["tokenizer.ggml.tokens"] = info["tokenizer.ggml.token_type"] = []
+    if not verbose:
+        info = {k: (None if isinstance(x, list | tuple) else x) for k, x in info.items()}
     else:
-        info["tokenizer.ggml.tokens"] = []
-        info["tokenizer.ggml.token_type"] = []
-    if not verbose:  # the daemon blanks every array longer than five elements
-        info = {k: ([] if isinstance(x, list) and len(x) > 5 else x) for k, x in info.items()}
+        info = {k: (list(x) if isinstance(x, tuple) else x) for k, x in info.items()}
     return dict(sorted(info.items()))
 
 

@@ -155,14 +155,14 @@ def pick_variant(name: str, variants: list[Variant]) -> Variant:
 
 def estimate(info: dict[str, Any], machine: Machine, opts: FitOptions, *, name: str,
              tensors: list[Any] | None, weight_bytes: int | None, quant: Any) -> FitResult:
-    arch = Architecture.from_model_info(info)
+    arch = Architecture.from_model_info(info, tensors=tensors)
     return estimate_fit(arch, machine, opts, tensors=tensors, weight_bytes=weight_bytes,
                         quant=quant, model=name)
 
 
 async def _installed_fit(view: DaemonView, name: str, machine: Machine,
                          args: argparse.Namespace) -> FitResult:
-    show = await view.client.show(name)
+    show = await view.client.show_shape(name)
     tensors = [(t.name, t.type, tuple(t.shape)) for t in show.tensors] or None
     quant = show.details.quantization_level or None
     return estimate(dict(show.model_info), machine, fit_options(args, view.version),
@@ -176,7 +176,7 @@ async def _remote_fit(view: DaemonView, name: str, machine: Machine,
         found = await discover(name, http=http, endpoints=endpoints, cache=PageCache(),
                                installed=view.installed)
         variant = pick_variant(name, found.variants)
-        show = None if view.down else view.client.show
+        show = None if view.down else view.client.show_shape
         try:
             shape = await model_shape(variant, found.variants, http=http, show=show)
         except QuantDeskError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from typing import Any
@@ -101,7 +102,33 @@ def _matches(m: RunningModel, model: str) -> bool:
         return False
 
 
+def _is_zero(keep_alive: KeepAlive | None) -> bool:
+    if keep_alive is None or isinstance(keep_alive, bool):
+        return False
+    if isinstance(keep_alive, int | float):
+        return keep_alive == 0
+    return re.fullmatch(r"[+-]?0+(\.0*)?(ns|us|µs|ms|s|m|h)?", keep_alive.strip()) is not None
+
+
+async def _unload_reply(host: str | None, model: str, num_ctx: int | None) -> str:
+    options = {"num_ctx": num_ctx} if num_ctx else None
+    async with OllamaClient(host) as client:
+        final = await client.load(model, keep_alive=0, options=options)
+    return final.done_reason
+
+
 def run(args: argparse.Namespace) -> int:
+    if _is_zero(args.keep_alive):
+        # An empty prompt with keep_alive 0 is Ollama's unload request (routes.go
+        # GenerateHandler: done_reason "unload"), not a load.
+        reason = asyncio.run(_unload_reply(args.host, args.model, args.num_ctx))
+        if getattr(args, "json", False):
+            print_json({"model": args.model, "unloaded": reason == "unload",
+                        "done_reason": reason})
+        else:
+            sys.stdout.write(f"unloaded {args.model}: keep-alive 0 asks Ollama to drop it "
+                             "from memory now (use --keep-alive 10m or -1 to keep it)\n")
+        return 0
     load_s, running, seen = asyncio.run(
         _load(args.host, args.model, args.keep_alive, args.num_ctx))
     result: dict[str, Any] = {

@@ -4,7 +4,12 @@ The text is inert on the way out (control characters shown escaped, ``core.inert
 ``--raw`` asks for the model's bytes as they are.
 
 ``--json`` prints the whole answer with timing taken from the daemon's own durations
-(``ttft_s`` = load + prompt evaluation), so runs of different variants compare fairly.
+(``ttft_s`` = load + prompt evaluation), so runs of different variants compare fairly. The
+prompt rate is given for a cold run only (the model was not loaded before): a warm runner's
+prompt count includes cached tokens that took no time.
+
+A reply the runner cut off for repeating one token (Ollama ends it after 31 repeats, with no
+final figures) is not a failure: the text is printed, stderr says so, and the exit is 0.
 """
 
 from __future__ import annotations
@@ -16,8 +21,16 @@ import sys
 from typing import Any
 
 from quantdesk.cli.commands.load import keep_alive_arg, positive_int
-from quantdesk.cli.output import add_raw_option, print_json, raw_refused, unfiltered_stdout
-from quantdesk.core.ollama import KeepAlive, Metrics, OllamaClient
+from quantdesk.cli.output import (
+    add_raw_option,
+    err,
+    print_json,
+    raw_refused,
+    unfiltered_stdout,
+)
+from quantdesk.core.ollama import KeepAlive, Metrics, OllamaClient, OllamaError
+from quantdesk.core.ollama.generation import REPETITION
+from quantdesk.core.ollama.names import same_model
 
 NAME = "run"
 HELP = "generate a reply to PROMPT with MODEL (text streams to stdout)"
@@ -46,11 +59,13 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 async def _generate(
     host: str | None, model: str, prompt: str, options: dict[str, Any],
     keep_alive: KeepAlive | None, stream: bool,
-) -> tuple[str, str, Metrics]:
+) -> tuple[str, str, Metrics, str, bool]:
     text: list[str] = []
     thinking: list[str] = []
     metrics = Metrics()
+    reason = ""
     async with OllamaClient(host) as client:
+        cold = not any(_same(m.name or m.model, model) for m in await client.ps())
         chunks = client.generate(model, prompt, options=options or None, keep_alive=keep_alive)
         async with contextlib.aclosing(chunks):
             async for chunk in chunks:
@@ -60,8 +75,15 @@ async def _generate(
                     sys.stdout.write(chunk.text)
                     sys.stdout.flush()
                 if chunk.metrics is not None:
-                    metrics = chunk.metrics
-    return "".join(text), "".join(thinking), metrics
+                    metrics, reason = chunk.metrics, chunk.done_reason
+    return "".join(text), "".join(thinking), metrics, reason, cold
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return same_model(a, b)
+    except OllamaError:
+        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,14 +95,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, as_json: bool) -> int:
-    text, thinking, metrics = asyncio.run(_generate(
+    text, thinking, metrics, reason, cold = asyncio.run(_generate(
         args.host, args.model, args.prompt, _options(args), args.keep_alive, not as_json))
     if as_json:
         result: dict[str, Any] = {"model": args.model, "response": text,
-                                  "metrics": metrics.as_dict()}
+                                  "done_reason": reason, "metrics": metrics.as_dict(cold=cold)}
         if thinking:
             result["thinking"] = thinking
         print_json(result)
     elif text and not text.endswith("\n"):
         sys.stdout.write("\n")
+    if reason == REPETITION:
+        err(f"{args.model} stopped repeating itself after {metrics.eval_count} tokens: Ollama "
+            "ends a reply once one token repeats 31 times (common with low-bit quantizations). "
+            "The text above is what it generated; a higher-bit variant or a repeat penalty "
+            "usually avoids it.")
     return 0

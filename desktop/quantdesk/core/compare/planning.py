@@ -89,7 +89,8 @@ class VariantShape:
 
     @classmethod
     def from_show(cls, model: str, show: ShowResponse) -> VariantShape:
-        return cls(model, Architecture.from_model_info(dict(show.model_info)),
+        return cls(model, Architecture.from_model_info(dict(show.model_info),
+                                                       tensors=show.tensors),
                    tuple((t.name, t.type, tuple(t.shape)) for t in show.tensors),
                    show.details.quantization_level)
 

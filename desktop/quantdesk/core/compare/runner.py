@@ -296,7 +296,7 @@ class ComparisonRunner:
             if v.local is None:
                 continue
             try:
-                show: ShowResponse = await self.client.show(v.run.model)
+                show: ShowResponse = await self.client.show_shape(v.run.model)
             except QuantDeskError:
                 continue  # the run itself will report what is wrong with this variant
             v.shape = planning.shape_or_none(v.run.model, show)

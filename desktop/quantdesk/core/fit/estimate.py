@@ -76,6 +76,7 @@ class _Prepared:
             graph_partial=partial,
             overhead=self.overhead,
             count_embeddings=self.era == "measured" and rules.ollama_engine(self.arch.arch),
+            largest_layer_buffer=self.version[:3] == (0, 7, 0),
         )
 
     def layout(self, num_ctx: int, parallel: int) -> tuple[Layout, list[Device]]:

@@ -36,6 +36,9 @@ class LayoutInput:
     graph_partial: int
     overhead: int = 0  # OLLAMA_GPU_OVERHEAD, per GPU
     count_embeddings: bool = False  # Ollama engine: token_embd counts toward ps size
+    # v0.7.0 alone sized the buffer by the largest layer group, token_embd included (ollama
+    # 0478d440f, reverted to blk.0 by 3fe74fba4 in v0.7.1): 304 MiB for a tied qwen3:4b.
+    largest_layer_buffer: bool = False
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ def static_layout(inp: LayoutInput, devices: list[Device], *, cpu_only: bool = F
     n = len(inp.blocks)
     layer = [b + k for b, k in zip(inp.blocks, inp.kv, strict=True)]
     buf = layer[0] if layer else 0
+    if inp.largest_layer_buffer and layer:
+        buf = max(max(inp.blocks), inp.token_embd, inp.output) + inp.kv[0]
     full, partial = inp.graph_full, inp.graph_partial
     if devices and devices[0].metal:
         partial = full  # no partial-offload overhead on Metal

@@ -6,6 +6,7 @@ Use ``OllamaClient`` (async) for every call; see ``client`` for timeouts and can
 from quantdesk.core.ollama.client import OllamaClient
 from quantdesk.core.ollama.errors import (
     ConnectionDropped,
+    ContextOverflow,
     DaemonUnreachable,
     HttpError,
     InvalidModelName,
@@ -14,6 +15,7 @@ from quantdesk.core.ollama.errors import (
     OllamaError,
     OutOfMemory,
     RequestTimeout,
+    SigninRequired,
     StreamError,
     StreamStalled,
     TagNotFound,
@@ -50,6 +52,7 @@ __all__ = [
     "DEFAULT_TAG",
     "ChatChunk",
     "ConnectionDropped",
+    "ContextOverflow",
     "DaemonUnreachable",
     "GenerateChunk",
     "HttpError",
@@ -71,6 +74,7 @@ __all__ = [
     "RequestTimeout",
     "RunningModel",
     "ShowResponse",
+    "SigninRequired",
     "StreamError",
     "StreamStalled",
     "TagNotFound",

@@ -17,9 +17,11 @@ mapped here, HTTP and in-stream errors by ``errors.error_from_response`` / the s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -45,14 +47,17 @@ from quantdesk.core.ollama.errors import (
     RequestTimeout,
     StreamStalled,
 )
-from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk
+from quantdesk.core.ollama.generation import REPETITION, ChatChunk, GenerateChunk
 from quantdesk.core.ollama.host import OllamaHost, resolve_host
 from quantdesk.core.ollama.jsonfields import get_str
 from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
-from quantdesk.core.ollama.names import parse_model_name, split_source
-from quantdesk.core.ollama.progress import PullProgress, PullTracker
+from quantdesk.core.ollama.names import parse_model_name, same_model, split_source
+from quantdesk.core.ollama.progress import PullProgress, PullTracker, PullWatch
 from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
 from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
+
+# The 0.5-1.5 s the scheduler allows VRAM to recover after an eviction (server/sched.go).
+VRAM_RECOVERY_S = 1.5
 
 
 class OllamaClient:
@@ -82,6 +87,7 @@ class OllamaClient:
         self._stream_timeout = httpx.Timeout(
             connect=connect_timeout, read=None, write=request_timeout, pool=request_timeout
         )
+        self._unloaded_at: float | None = None  # when this client last unloaded a model
         self._owns_http = http is None
         # trust_env=False: the daemon is local or on the LAN; a desktop proxy setting must not
         # send model traffic (or loopback) through a corporate proxy.
@@ -147,6 +153,7 @@ class OllamaClient:
     async def _lines(
         self, path: str, body: Mapping[str, Any], *, model: str, stall: float | None,
         what: str | None = None,
+        watch: Callable[[dict[str, Any]], float | None] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         download = path == "/api/pull"
         headers_within = (self.deadlines.pull_headers if download
@@ -160,7 +167,7 @@ class OllamaClient:
             ) as resp:
                 lines = iter_json_lines(
                     resp.aiter_bytes(), stall_timeout=stall,
-                    max_line_bytes=self._max_line, model=model,
+                    max_line_bytes=self._max_line, model=model, watch=watch,
                 )
                 try:
                     async with contextlib.aclosing(lines):
@@ -210,22 +217,81 @@ class OllamaClient:
         return ShowResponse.from_json(await self._json("POST", "/api/show", body, model=model,
                                                        deadline=deadline))
 
+    async def show_shape(self, model: str) -> ShowResponse:
+        """``show`` for a fit: non-verbose (no megabytes of tokenizer), asked again verbose
+        only when a per-layer array came back ``null`` (a hybrid's ``head_count_kv``)."""
+        shown = await self.show(model)
+        info = shown.model_info
+        arch = str(info.get("general.architecture") or "")
+        if any(v is None for k, v in info.items() if k.startswith(f"{arch}.")):
+            shown = await self.show(model, verbose=True)
+        return shown
+
     async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
-        """Progress of a download, one item per daemon line; the last has ``done=True``."""
+        """Progress of a download, one item per daemon line; the last has ``done=True``.
+
+        A stall is no progress for ``pull_stall_timeout`` seconds (``PullWatch``): repeated
+        lines do not count, and the silent digest check gets the time hashing needs. When the
+        stream breaks or stalls after the downloads, the daemon may still finish the pull on its
+        own (it does not stop when the client goes), so the installed list is checked before
+        giving up: a model that appeared (or changed) since the pull began is a finished pull.
+        """
         model = self._checked(model)
         tracker = PullTracker(self._clock)
+        watch = PullWatch(self.pull_stall_timeout)
+        before = await self._installed_stamp(model)
         body = {"model": model, "insecure": insecure, "stream": True}
         done = False
-        lines = self._lines("/api/pull", body, model=model, stall=self.pull_stall_timeout)
-        # aclosing: leaving this generator early must close the inner one (and so the HTTP
-        # response) now, not whenever the garbage collector finalizes it.
-        async with contextlib.aclosing(lines):
-            async for line in lines:
-                progress = tracker.update(line)
-                done = done or progress.done
-                yield progress
+        last = PullProgress(status="")
+        lines = self._lines("/api/pull", body, model=model, stall=self.pull_stall_timeout,
+                            watch=watch)
+        try:
+            # aclosing: leaving this generator early must close the inner one (and so the
+            # HTTP response) now, not whenever the garbage collector finalizes it.
+            async with contextlib.aclosing(lines):
+                async for line in lines:
+                    last = tracker.update(line)
+                    done = done or last.done
+                    yield last
+        except (ConnectionDropped, StreamStalled) as exc:
+            if not watch.verifying or not await self._finished_since(model, before, exc):
+                raise
+            done = True
+            yield replace(last, status="success", completed=last.total, done=True, eta_s=0.0)
+            return
         if not done:
+            if watch.verifying and await self._finished_since(model, before, None):
+                yield replace(last, status="success", completed=last.total, done=True,
+                              eta_s=0.0)
+                return
             raise ConnectionDropped("the pull stream ended before the daemon reported success")
+
+    async def _installed_stamp(self, model: str) -> tuple[str, str] | None:
+        """(digest, modified_at) of the installed model of that name, None if absent."""
+        try:
+            models = await self.tags()
+        except OllamaError:
+            return None
+        for m in models:
+            if _same_name(m.name or m.model, model):
+                return m.digest, str(m.modified_at)
+        return None
+
+    async def _finished_since(
+        self, model: str, before: tuple[str, str] | None, exc: Exception | None,
+    ) -> bool:
+        # The daemon writes the manifest after hashing, whether or not we are still there; give
+        # it twice the stall limit to finish, checking the installed list as it goes.
+        limit = 0.0 if exc is None else 2 * self.pull_stall_timeout
+        waited, step = 0.0, max(0.05, min(2.0, limit / 10))
+        while True:
+            now = await self._installed_stamp(model)
+            if now is not None and now != before:
+                return True
+            if waited >= limit:
+                return False
+            await asyncio.sleep(step)
+            waited += step
 
     async def delete(self, model: str) -> None:
         model = self._checked(model)
@@ -264,13 +330,24 @@ class OllamaClient:
         what: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         done = False
+        started, first, tokens = self._clock(), 0.0, 0
         lines = self._lines(path, body, model=model, stall=stall, what=what)
         async with contextlib.aclosing(lines):
             async for line in lines:
                 done = done or line.get("done") is True
+                if not done and _has_text(line):
+                    tokens += 1
+                    first = first or self._clock()
                 yield line
         if not done:
-            raise ConnectionDropped("the reply ended before the daemon said it was done")
+            # A cut connection raised above (ConnectionDropped); a stream that ends cleanly
+            # without "done" is the runner giving up on a token repeated over 30 times.
+            now = self._clock()
+            yield {"model": model, "done": True, "done_reason": REPETITION,
+                   "_client_timed": True, "eval_count": tokens,
+                   "total_duration": int((now - started) * 1e9),
+                   "prompt_eval_duration": int(((first or now) - started) * 1e9),
+                   "eval_duration": int((now - (first or now)) * 1e9)}
 
     async def generate(
         self, model: str, prompt: str, *, system: str | None = None,
@@ -324,6 +401,13 @@ class OllamaClient:
         """Load into memory without generating (an empty prompt); returns the final chunk,
         whose ``metrics.load_s`` is the load time."""
         model = self._checked(model)
+        if self._unloaded_at is not None:
+            # The scheduler waits for VRAM to come back only after evictions it starts itself
+            # (server/sched.go); after an explicit unload a load at once may find the card
+            # still full and offload fewer layers. Give the driver the time it takes.
+            wait = VRAM_RECOVERY_S - (self._clock() - self._unloaded_at)
+            if wait > 0:
+                await asyncio.sleep(wait)
         body = self._common({"model": model, "prompt": ""}, options=options, think=None,
                             logprobs=False, top_logprobs=None, keep_alive=keep_alive,
                             format=None)
@@ -341,9 +425,23 @@ class OllamaClient:
                                       self.generate_stall_timeout,
                                       what=f"unloading '{brief(model, 120)}'"):
             pass
+        self._unloaded_at = self._clock()
 
 
 def _entries(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The objects of a ``models`` list; anything else there (null, a number) is no models."""
     models = data.get("models")
     return [m for m in models if isinstance(m, dict)] if isinstance(models, list) else []
+
+
+def _same_name(a: str, b: str) -> bool:
+    try:
+        return same_model(a, split_source(b)[0])
+    except OllamaError:
+        return False
+
+
+def _has_text(line: Mapping[str, Any]) -> bool:
+    message = line.get("message")
+    content = message.get("content") if isinstance(message, dict) else line.get("response")
+    return bool(content) or bool(line.get("thinking"))

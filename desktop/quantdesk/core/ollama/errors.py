@@ -8,9 +8,9 @@ stream has started — HTTP 200 followed by a final ``{"error": "..."}`` line.
 
 from __future__ import annotations
 
-import json
 import re
 
+from quantdesk.core import safe_json
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.inert import brief
 
@@ -78,6 +78,30 @@ class OutOfMemory(OllamaError):
         self.reason = reason
 
 
+class ContextOverflow(OllamaError):
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(
+            f"The prompt does not fit in the model's context ({reason}). Shorten it or load "
+            "the model with a longer context (--num-ctx, up to its trained length).",
+            status=status,
+        )
+        self.reason = reason
+
+
+class SigninRequired(OllamaError):
+    """A cloud model asked for without ``ollama signin`` (401 with ``signin_url``)."""
+
+    def __init__(self, model: str, signin_url: str, *, status: int | None = 401) -> None:
+        where = f" or open {signin_url}" if signin_url else ""
+        super().__init__(
+            f"'{model}' runs on ollama.com and this daemon is not signed in. Run "
+            f"`ollama signin` on the daemon's machine{where}, or pick a local model.",
+            status=status,
+        )
+        self.model = model
+        self.signin_url = signin_url
+
+
 class StreamError(OllamaError):
     """The daemon sent an ``{"error": ...}`` line after the stream had started."""
 
@@ -119,7 +143,7 @@ class StreamStalled(RequestTimeout):
         advice = ("the download was stopped. Try again; a pull resumes where it stopped."
                   if download else
                   "QuantDesk stopped waiting. Check that the daemon still works and try again.")
-        OllamaError.__init__(self, f"The daemon sent nothing for {seconds:g} s{during}, so "
+        OllamaError.__init__(self, f"The daemon made no progress for {seconds:g} s{during}, so "
                              f"{advice}")
         self.seconds = seconds
         self.operation = operation
@@ -138,11 +162,21 @@ _HINTS = {
     503: ". The daemon's queue is full; try again in a moment.",
 }
 
+# llm/status.go outOfMemorySubstrings (matched case-insensitively there too), plus the
+# pre-0.30 scheduler's "model requires more system memory (X GiB) than is available (Y GiB)".
+OUT_OF_MEMORY_SUBSTRINGS = (
+    "out of memory", "out of device memory", "cudaMalloc failed", "hipMalloc failed",
+    "failed to allocate", "allocation failed", "not enough memory", "insufficient memory",
+    "vk_error_out_of_device_memory", "erroroutofmemory",
+)
 _OOM = re.compile(
-    r"requires more system memory|out[- ]of[- ]memory|\bOOM\b|cudaMalloc failed|"
-    r"unable to allocate",
+    "|".join([re.escape(s) for s in OUT_OF_MEMORY_SUBSTRINGS]
+             + [r"requires more system memory", r"out-of-memory", r"\bOOM\b",
+                r"unable to allocate"]),
     re.IGNORECASE,
 )
+# llm/llama_server.go: a prompt over the context with context shift off (400)
+_CONTEXT = re.compile(r"the prompt is longer than the context length", re.IGNORECASE)
 _MISSING_MANIFEST = re.compile(r"file does not exist|manifest unknown", re.IGNORECASE)
 _NOT_FOUND = re.compile(r"""model\s+['"]([^'"]*)['"]\s+not found""", re.IGNORECASE)
 _INVALID_NAME = re.compile(
@@ -156,8 +190,8 @@ def body_message(body: str) -> str:
     answers are plain text)."""
     text = body.strip()
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = safe_json.loads(text)
+    except safe_json.JsonRejected:
         return text or "no details"
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return data["error"]
@@ -165,6 +199,8 @@ def body_message(body: str) -> str:
 
 
 def _classify(message: str, status: int | None, model: str | None) -> OllamaError | None:
+    if _CONTEXT.search(message):
+        return ContextOverflow(message, status=status)
     if _OOM.search(message):
         return OutOfMemory(message, status=status)
     if _MISSING_MANIFEST.search(message):
@@ -181,6 +217,15 @@ def _classify(message: str, status: int | None, model: str | None) -> OllamaErro
 def error_from_response(status: int, body: str, *, model: str | None = None) -> OllamaError:
     """Map a non-2xx answer (status and raw body text) to the error a user should see."""
     message = brief(body_message(body), MAX_REASON_CHARS)
+    if status == 401:
+        try:
+            data = safe_json.loads(body)
+        except safe_json.JsonRejected:
+            data = None
+        if isinstance(data, dict) and "signin_url" in data:
+            # server/cloud_proxy.go: gin.H{"error": "unauthorized", "signin_url": signinURL}
+            url = brief(str(data.get("signin_url") or ""), MAX_REASON_CHARS)
+            return SigninRequired(model or "the model", url)
     return _classify(message, status, model) or HttpError(status, message)
 
 

@@ -20,6 +20,9 @@ from quantdesk.core.ollama.jsonfields import (
 )
 
 _NS = 1e9
+# done_reason of a reply the runner cut off for repeating one token (llm/llama_server.go: more
+# than 30 repeats end the completion with no final line); not a value the daemon sends
+REPETITION = "repetition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +59,15 @@ class Metrics:
     prompt_eval_s: float = 0.0
     eval_count: int = 0
     eval_s: float = 0.0
+    # True when the daemon sent no figures (a repetition abort) and these are our own
+    # count of chunks and clock
+    client_timed: bool = False
 
     @classmethod
     def from_json(cls, data: Any) -> Metrics:
         d = as_dict(data)
         return cls(
+            client_timed=get_bool(d, "_client_timed"),
             total_s=get_int(d, "total_duration") / _NS,
             load_s=get_int(d, "load_duration") / _NS,
             prompt_eval_count=get_int(d, "prompt_eval_count"),
@@ -82,16 +89,20 @@ class Metrics:
     def eval_tps(self) -> float:
         return self.eval_count / self.eval_s if self.eval_s > 0 else 0.0
 
-    def as_dict(self) -> dict[str, float | int]:
-        """The CLI's JSON shape (``run --json``)."""
+    def as_dict(self, *, cold: bool = True) -> dict[str, float | int | bool | None]:
+        """The CLI's JSON shape (``run --json``). ``cold``: the model was not loaded before
+        this request; on a warm runner the prompt count includes cached tokens that took no
+        time, so no prompt rate is given."""
         return {
+            "cold": cold,
             "load_s": self.load_s,
             "ttft_s": self.ttft_s,
             "prompt_tokens": self.prompt_eval_count,
-            "prompt_tps": self.prompt_tps,
+            "prompt_tps": self.prompt_tps if cold and not self.client_timed else None,
             "eval_tokens": self.eval_count,
             "eval_tps": self.eval_tps,
             "total_s": self.total_s,
+            "timed_by": "quantdesk" if self.client_timed else "ollama",
         }
 
 

@@ -3,14 +3,17 @@
 Lines are split by hand rather than with ``aiter_lines`` so a line can be bounded (a daemon or
 proxy gone wrong must not grow memory without end); each line must be a JSON object; a line
 with an ``error`` key ends the stream with the matching error (the HTTP status is already 200
-by then); and a stream that sends no complete line for ``stall_timeout`` seconds is stopped,
-because streams run with no read timeout.
+by then); and a stream that makes no progress for ``stall_timeout`` seconds is stopped,
+because streams run with no read timeout. By default every line is progress; a ``watch``
+(such as ``progress.PullWatch``) decides instead, line by line, whether a line moved anything
+and how long the next silence may last — a pull's repeated progress lines are not progress, and
+its digest check is silent for as long as hashing takes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 from quantdesk.core import safe_json
@@ -37,9 +40,12 @@ async def iter_json_lines(
     stall_timeout: float | None,
     max_line_bytes: int = MAX_LINE_BYTES,
     model: str | None = None,
+    watch: Callable[[dict[str, Any]], float | None] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield each JSON object of an NDJSON byte stream; raise on error lines, bad lines and
-    stalls. ``model`` only improves error messages."""
+    stalls. ``watch(line)`` returns the seconds of no progress allowed from now on, or None
+    when the line is no progress (the running deadline stays). ``model`` only improves error
+    messages."""
     source = aiter(chunks)
     buf = bytearray()
     loop = asyncio.get_running_loop()
@@ -57,7 +63,9 @@ async def iter_json_lines(
                 raise error_from_stream_line(str(data["error"]), model=model)
             yield data
             if stall_timeout is not None:
-                deadline = loop.time() + stall_timeout
+                allowed = stall_timeout if watch is None else watch(data)
+                if allowed is not None:
+                    deadline = loop.time() + allowed
         if len(buf) > max_line_bytes:
             raise MalformedStream(f"a line is longer than {max_line_bytes} bytes")
         try:

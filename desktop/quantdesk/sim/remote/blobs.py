@@ -42,8 +42,11 @@ def _real_header(variant: Variant) -> bytes:
     # The builder writes general.file_type from ``quant`` itself; the catalog's copy would
     # be a duplicate key.
     info = {k: v for k, v in variant.model_info.items() if k != "general.file_type"}
-    return build_gguf_header(info, variant.quant.name,
-                             tied_embeddings=variant.tied_embeddings)
+    # header_bytes: the header fills exactly the blob's room before the tensors, so the
+    # served blob is header + data to the byte.
+    return build_gguf_header(info, variant.quant.name, vocab_size=variant.vocab_size,
+                             tied_embeddings=variant.tied_embeddings,
+                             header_bytes=variant.header_bytes)
 
 
 def hostile_header() -> bytes:

@@ -211,7 +211,7 @@ async def _together(client: OllamaClient, models: list[str], machine: Machine | 
     shapes: list[VariantShape | None] = []
     for m in models:
         try:
-            shapes.append(shape_or_none(m, await client.show(m)))
+            shapes.append(shape_or_none(m, await client.show_shape(m)))
         except QuantDeskError:
             shapes.append(None)
     return await asyncio.to_thread(can_run_together, shapes, machine, num_ctx, version)

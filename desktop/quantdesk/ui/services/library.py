@@ -73,7 +73,7 @@ class LibraryService(QObject):
         async def one(m: LocalModel) -> None:
             async with gate:
                 try:
-                    show = await client.show(m.name)
+                    show = await client.show_shape(m.name)
                 except Exception:  # one unreadable model must not hide the others' fit
                     return
             self._bridge.post(self._on_shown, m, show)

@@ -141,7 +141,7 @@ class PredictionService(QObject):
 
 async def _observe(client: OllamaClient, running: RunningModel, machine: Machine, version: str,
                    record: bool, path: Path | None) -> _Answer:
-    show = await client.show(running.name)
+    show = await client.show_shape(running.name)
     return await asyncio.to_thread(_predict_and_record, running, show, machine, version,
                                    record, path)
 
