@@ -65,7 +65,7 @@ async def _generate(
     metrics = Metrics()
     reason = ""
     async with OllamaClient(host) as client:
-        cold = not any(_same(m.name or m.model, model) for m in await client.ps())
+        cold = await _is_cold(client, model)
         chunks = client.generate(model, prompt, options=options or None, keep_alive=keep_alive)
         async with contextlib.aclosing(chunks):
             async for chunk in chunks:
@@ -77,6 +77,16 @@ async def _generate(
                 if chunk.metrics is not None:
                     metrics, reason = chunk.metrics, chunk.done_reason
     return "".join(text), "".join(thinking), metrics, reason, cold
+
+
+async def _is_cold(client: OllamaClient, model: str) -> bool:
+    """Whether the model is not loaded yet; unknown (a daemon whose /api/ps fails) counts as
+    warm, so no prompt rate is claimed for a run that may have hit the cache."""
+    try:
+        loaded = await client.ps()
+    except OllamaError:
+        return False
+    return not any(_same(m.name or m.model, model) for m in loaded)
 
 
 def _same(a: str, b: str) -> bool:
