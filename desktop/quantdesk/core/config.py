@@ -83,7 +83,7 @@ class HardwareOverride:
 
 def parse_hardware_override(text: str) -> HardwareOverride | None:
     """``"gpu=24GB,gpu=8GB,ram=64GB"``, ``"unified,ram=32GiB"``, ``"cpu-only"``; "" -> None."""
-    from quantdesk.core.hardware import SizeError, parse_size
+    from quantdesk.core.hardware import SizeError, parse_memory_size
 
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
@@ -96,9 +96,9 @@ def parse_hardware_override(text: str) -> HardwareOverride | None:
         key = key.strip().lower().replace("_", "-")
         try:
             if sep and key in ("gpu", "vram"):
-                gpus.append(parse_size(value))
+                gpus.append(parse_memory_size(value))
             elif sep and key == "ram":
-                ram = parse_size(value)
+                ram = parse_memory_size(value)
             elif not sep and key in ("unified", "cpu-only"):
                 flags.add(key)
             else:

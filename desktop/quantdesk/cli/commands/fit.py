@@ -23,7 +23,7 @@ from typing import Any
 from quantdesk.cli.output import err, human_bytes, print_json
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import Architecture, Calibration, FitOptions, FitResult, estimate_fit
-from quantdesk.core.hardware import machine_override, parse_size, probe_machine_async
+from quantdesk.core.hardware import machine_override, parse_memory_size, probe_machine_async
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
 from quantdesk.core.registry import (
@@ -45,7 +45,7 @@ HELP = "say whether a model (installed or remote) fits this machine, and how it 
 
 def _size(text: str) -> int:
     try:
-        return parse_size(text)
+        return parse_memory_size(text)
     except QuantDeskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
