@@ -4,6 +4,7 @@
 - No test reaches a real Ollama by accident: every test not marked ``live`` gets
   ``OLLAMA_HOST`` pointed at a loopback port where nothing listens (connection refused at
   once). ``live`` tests keep the real environment and are skipped unless a daemon answers.
+- Settings (``config.json``: defaults, host profiles) live in a folder of each test's own.
 - ``sim``: a fresh simulated daemon per test (fast pulls and tokens), with ``OLLAMA_HOST``
   pointed at it. ``sim_factory(**kwargs)``: build one with custom settings (``installed``,
   ``version``, ``vram_bytes`` …); every daemon it made is stopped after the test.
@@ -73,6 +74,13 @@ def _private_history(_session_data_dir: str, monkeypatch: pytest.MonkeyPatch) ->
     # `quantdesk load` and the Running page record observed loads in the history file: no
     # test may write the real one. Tests that need a file of their own set it again.
     monkeypatch.setenv("QUANTDESK_DATA_DIR", _session_data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _private_config(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI reads the settings file (defaults, host profiles) and `quantdesk sim` writes a
+    # profile there: no test may read or write the real one.
+    monkeypatch.setenv("QUANTDESK_CONFIG_DIR", str(tmp_path / "config"))
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ CONFIG_VERSION = 1
 CONFIG_FILE = "config.json"
 DEFAULT_HOST = "127.0.0.1:11434"
 KV_CACHE_TYPES: tuple[str, ...] = ("f16", "q8_0", "q4_0")
+FLASH_ATTENTION: tuple[str, ...] = ("auto", "on", "off")
 
 
 class ConfigError(QuantDeskError):
@@ -46,6 +47,9 @@ class Settings:
         "Context length to plan for in tokens; 0 uses the daemon's default for this machine"))
     kv_cache_type: str = field(default="f16", metadata=_doc(
         "KV cache type the daemon runs with (OLLAMA_KV_CACHE_TYPE): f16, q8_0 or q4_0"))
+    flash_attention: str = field(default="auto", metadata=_doc(
+        "Flash attention the daemon runs with (OLLAMA_FLASH_ATTENTION): auto (unset), on or "
+        "off; a q8_0 or q4_0 KV cache needs it on"))
     keep_alive: str = field(default="5m", metadata=_doc(
         "How long a model stays loaded after use: a duration like 5m or 1h, -1 for forever"))
     hardware_override: str = field(default="", metadata=_doc(
@@ -59,6 +63,11 @@ class Settings:
             raise ConfigError(
                 f"kv_cache_type must be one of {', '.join(KV_CACHE_TYPES)}, "
                 f"not {self.kv_cache_type!r}."
+            )
+        if self.flash_attention not in FLASH_ATTENTION:
+            raise ConfigError(
+                f"flash_attention must be one of {', '.join(FLASH_ATTENTION)}, "
+                f"not {self.flash_attention!r}."
             )
         from quantdesk.core.ollama.keepalive import parse_keep_alive
 
@@ -194,15 +203,26 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def _kept_keys(path: Path) -> dict[str, Any]:
+    """Keys of the file that are not settings (``host_profiles``): a save keeps them."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    names = {f.name for f in fields(Settings)} | {"version"}
+    return {k: v for k, v in data.items() if k not in names} if isinstance(data, dict) else {}
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     path = path or config_path()
     settings.validated()
     path.parent.mkdir(parents=True, exist_ok=True)
+    kept = _kept_keys(path)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_dict(settings), fh, indent=2)
+            json.dump({**to_dict(settings), **kept}, fh, indent=2)
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:

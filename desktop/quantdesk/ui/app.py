@@ -45,18 +45,20 @@ def run_app(
 ) -> int:
     started = time.perf_counter()
     app = application()
-    machine = None
+    simulated = None
     if demo or screenshots is not None:
-        from quantdesk.ui.demo import demo_machine, start_demo_daemon
+        from quantdesk.ui.demo import start_demo
 
         # Screenshots need the demo comparison finished in seconds: fast-forward the
         # simulator (it still reports the card's real speeds); the live demo runs in real time.
-        host = start_demo_daemon(
+        simulated = start_demo(
             time_scale=SCREENSHOT_FAST_FORWARD if screenshots is not None else 1.0)
-        machine = demo_machine()
+        host = simulated.host
         # The simulator serves the registry side too, so Variants works with no network.
-        registry = registry or f"http://{host}"
-    services = Services.create(host, registry=registry, machine=machine)
+        registry = registry or simulated.registry
+    services = Services.create(host, registry=registry)
+    if simulated is not None:
+        services.hardware.use_machine(simulated.machine, simulated.view)
     window = MainWindow(services)
     tracker = ReadyTracker(window.pages, window)
     app.aboutToQuit.connect(services.close)

@@ -43,6 +43,8 @@ class Ladder:
     notes: list[str] = field(default_factory=list)
     source: str = ""  # "page", "cache", "probe", "huggingface", "snapshot"
     snapshot_taken: str = ""  # the snapshot's date when the ladder comes from it
+    # exact tensors of the variants whose own description was read (name -> tensor list)
+    tensors: dict[str, list[tuple[str, str, tuple[int, ...]]]] = field(default_factory=dict)
 
     @property
     def from_snapshot(self) -> bool:
@@ -103,23 +105,34 @@ async def build_ladder(
     cache: PageCache,
     installed: Mapping[str, str],
     snapshot: Snapshot | None = None,
+    prefer: str | None = None,
+    snapshot_shapes: bool = True,
 ) -> Ladder:
-    """Discover ``query``'s ladder and the shape of each size (see the module docstring)."""
+    """Discover ``query``'s ladder and the shape of each size (see the module docstring).
+
+    ``prefer``: the variant whose own description to read first in its group (its tensors
+    then give exact layer sizes). ``snapshot_shapes=False``: a shape that cannot be read stays
+    a problem instead of coming from the snapshot (a caller that can still ask siblings)."""
     snap = snapshot or load_snapshot()
     async with new_http_client() as http:
         found = await _discover(query, http, endpoints, cache, installed, snap)
         shapes: dict[str, tuple[str, dict[str, Any]]] = {}
+        tensors: dict[str, list[tuple[str, str, tuple[int, ...]]]] = {}
         problems: dict[str, str] = {}
         notes = list(found.notes)
         for size, group in size_groups(found.variants).items():
-            first = next((v for v in group if v.installed), group[len(group) // 2])
+            first = next((v for v in group if v.name == prefer), None) or \
+                next((v for v in group if v.installed), group[len(group) // 2])
             key = f"{found.repository}:{size or first.tag}"
             try:
                 shape = await model_shape(first, group, http=http,
                                           show=client.show if client else None)
                 info = shape.model_info
+                if shape.tensors and shape.from_name == first.name:
+                    tensors[first.name] = shape.tensors
             except QuantDeskError as exc:
-                from_snap = snap.shape(found.repository, size or None)
+                from_snap = snap.shape(found.repository, size or None) \
+                    if snapshot_shapes or found.source == "snapshot" else None
                 if from_snap is None:
                     problems.update({v.name: str(exc) for v in group})
                     continue
@@ -129,4 +142,4 @@ async def build_ladder(
             for v in group:
                 shapes[v.name] = (key, info)
     return Ladder(query, found.repository, list(found.variants), shapes, problems, notes,
-                  found.source, snap.taken if found.source == "snapshot" else "")
+                  found.source, snap.taken if found.source == "snapshot" else "", tensors)

@@ -21,7 +21,7 @@ from quantdesk.core.advice.settings import PlanSettings
 from quantdesk.core.advice.speed import Speed, estimate_speed, slowdown
 from quantdesk.core.fit.explain import context_words
 from quantdesk.core.machine import Machine
-from quantdesk.core.registry.best import is_base_model
+from quantdesk.core.registry.variants import is_base_model
 from quantdesk.core.units import gb
 
 MAX_ALTERNATIVES = 5
@@ -194,9 +194,9 @@ def _without_good_pick(per_size: tuple[SizePick, ...],
         fixes = alternatives_for(target, machine, settings, refit)
         if any(a.change != "vram" for a in fixes):
             now, factor = _partial_words(target, machine)
-            steps = "; or ".join(a.text for a in fixes)
-            why = (f"{target.variant.tag} does not fit fully at {ctx}: {now}. "
-                   f"Change a setting instead of dropping below 4 bits: {steps}")
+            more = f" ({len(fixes) - 1} more ways under what to change)" if len(fixes) > 1 else ""
+            why = (f"{target.variant.tag} does not fit fully at {ctx}: {now}. Better than a "
+                   f"build below 4 bits: {fixes[0].text}{more}")
             return Recommendation(target, why, per_size, tuple(fixes[:MAX_ALTERNATIVES]),
                                   factor)
     # No setting helps: the largest size that fits at all, then the most layers on the GPU.

@@ -162,7 +162,7 @@ class MachineView:
 def describe_machine(machine: Machine) -> str:
     """"NVIDIA GeForce RTX 3060 12 GB (11 GB free), 32 GB RAM" for any machine."""
     cards = " + ".join(
-        f"{g.name} {card_text(g.total_bytes)}"
+        (g.name if card_text(g.total_bytes) in g.name else f"{g.name} {card_text(g.total_bytes)}")
         + (f" ({gb(g.free_bytes)} free)" if g.free_bytes < g.total_bytes else "")
         for g in machine.usable_gpus) or "no usable GPU"
     return f"{cards}, {card_text(machine.ram.total_bytes)} RAM"

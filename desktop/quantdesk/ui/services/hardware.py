@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.config import parse_hardware_override
 from quantdesk.core.hardware import machine_override, probe_machine_async
+from quantdesk.core.hosts import MachineView
 from quantdesk.core.machine import Machine
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.jobs import Jobs
@@ -38,6 +39,7 @@ class HardwareService(QObject):
         self._fixed = probed_machine
         self._probed: Machine | None = probed_machine
         self._machine: Machine | None = None
+        self._view: MachineView | None = None  # a simulated daemon's own machine, when fixed
 
     @property
     def machine(self) -> Machine | None:
@@ -48,6 +50,22 @@ class HardwareService(QObject):
     def probed_machine(self) -> Machine | None:
         """What the probes found, before any override."""
         return self._probed
+
+    @property
+    def fixed_view(self) -> MachineView | None:
+        """The view of a machine given with its source (a simulated daemon's), else None."""
+        return self._view
+
+    @property
+    def overridden(self) -> bool:
+        """True while a "what if" from the settings replaces the machine."""
+        return bool(self._override.strip())
+
+    def use_machine(self, machine: Machine, view: MachineView | None = None) -> None:
+        """Judge for ``machine`` from now on instead of probing (a simulated daemon's)."""
+        self._fixed = machine
+        self._view = view
+        self._publish(machine)
 
     def probe(self) -> None:
         if self._fixed is not None:
