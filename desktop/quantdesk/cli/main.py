@@ -24,7 +24,7 @@ from quantdesk.core.errors import QuantDeskError
 # Order is the order shown in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "version", "ls", "ps", "show", "pull", "rm", "cp", "load", "unload", "run",
-    "hw", "variants", "fit", "compare", "history", "sim", "gui",
+    "hw", "variants", "fit", "host", "compare", "history", "sim", "gui",
 )
 
 

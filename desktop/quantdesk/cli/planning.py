@@ -26,7 +26,8 @@ from quantdesk.core.registry import Endpoints, local_digests
 from quantdesk.core.store.load_pairs import read_calibration
 
 
-def _size(text: str) -> int:
+def memory_size(text: str) -> int:
+    """An argparse type: a memory size as sold (``8GB`` = 8 GiB)."""
     try:
         return parse_memory_size(text)
     except QuantDeskError as exc:
@@ -58,10 +59,10 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
                         help="parallel request slots (OLLAMA_NUM_PARALLEL)")
     parser.add_argument("--ollama-version", metavar="V",
                         help="Ollama version whose memory rules apply (default: the daemon's)")
-    parser.add_argument("--gpu-mem", action="append", type=_size, metavar="SIZE",
+    parser.add_argument("--gpu-mem", action="append", type=memory_size, metavar="SIZE",
                         help="what if: a GPU with this much memory, as sold (8GB = 8 GiB; "
                              "repeat for more GPUs)")
-    parser.add_argument("--ram", type=_size, metavar="SIZE", help="what if: this much RAM")
+    parser.add_argument("--ram", type=memory_size, metavar="SIZE", help="what if: this much RAM")
     parser.add_argument("--unified", action="store_true",
                         help="what if: Apple-style unified memory")
     parser.add_argument("--cpu-only", action="store_true", help="what if: no GPU")
