@@ -114,8 +114,12 @@ def build(shared: Path, today: str | None = None) -> dict[str, Any]:
         "data/snapshot-architectures.json").read_text(encoding="utf-8")
     archs = {**json.loads(extra_text)["models"], **archs}
     models: dict[str, Any] = {}
+    missing: list[str] = []
     for fam in FAMILIES:
-        arch_entry = archs[fam.arch]
+        arch_entry = archs.get(fam.arch)
+        if arch_entry is None:  # no architecture, no fit: the family waits for its facts
+            missing.append(f"{fam.repo}:{fam.size}")
+            continue
         info = dict(arch_entry["model_info"])
         arch = Architecture.from_model_info(info)
         entry = models.setdefault(fam.repo, {"sizes": {}, "tags": []})
@@ -140,6 +144,7 @@ def build(shared: Path, today: str | None = None) -> dict[str, Any]:
         "source": "built by quantdesk.core.registry.snapshot_build from registry-sizes.json, "
                   "model-architectures.json and data/snapshot-architectures.json",
         "models": models,
+        "missing": missing,
     }
 
 
