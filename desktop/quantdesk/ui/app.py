@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -35,6 +36,20 @@ def application() -> QApplication:
     return app
 
 
+def demo_services(*, registry: str | None = None, time_scale: float = 1.0,
+                  **create: Any) -> Services:
+    """Services on the simulated daemon with its own machine and registry (``make demo``;
+    the banner's "Explore with the simulated daemon" switches to the same, see MainWindow)."""
+    from quantdesk.ui.demo import start_demo
+
+    simulated = start_demo(time_scale=time_scale)
+    # The simulator serves the registry side too, so Variants works with no network.
+    services = Services.create(simulated.host, registry=registry or simulated.registry,
+                               **create)
+    services.hardware.use_machine(simulated.machine, simulated.view)
+    return services
+
+
 def run_app(
     *,
     host: str | None = None,
@@ -45,20 +60,14 @@ def run_app(
 ) -> int:
     started = time.perf_counter()
     app = application()
-    simulated = None
     if demo or screenshots is not None:
-        from quantdesk.ui.demo import start_demo
-
         # Screenshots need the demo comparison finished in seconds: fast-forward the
         # simulator (it still reports the card's real speeds); the live demo runs in real time.
-        simulated = start_demo(
+        services = demo_services(
+            registry=registry,
             time_scale=SCREENSHOT_FAST_FORWARD if screenshots is not None else 1.0)
-        host = simulated.host
-        # The simulator serves the registry side too, so Variants works with no network.
-        registry = registry or simulated.registry
-    services = Services.create(host, registry=registry)
-    if simulated is not None:
-        services.hardware.use_machine(simulated.machine, simulated.view)
+    else:
+        services = Services.create(host, registry=registry)
     window = MainWindow(services)
     tracker = ReadyTracker(window.pages, window)
     app.aboutToQuit.connect(services.close)

@@ -75,6 +75,7 @@ class FitReport:
     calibration: Calibration | None
     origin: str = "from the registry"
     snapshot: str = ""
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json()
@@ -88,6 +89,7 @@ class FitReport:
             "quality": None if self.row.quality is None else self.row.quality.to_json(),
             "speed": None if self.row.speed is None else self.row.speed.to_json(),
             "alternatives": [a.to_json() for a in self.alternatives],
+            "notes": [*self.notes, *self.daemon.view.notes],
         })
         return data
 
@@ -117,6 +119,7 @@ class _Subject:
     tensors: list[Any] | None
     origin: str = "from the registry"
     snapshot: str = ""
+    notes: tuple[str, ...] = ()
 
 
 async def _installed(daemon: Daemon, name: str) -> _Subject:
@@ -144,12 +147,13 @@ async def _remote(daemon: Daemon, name: str, args: argparse.Namespace) -> _Subje
                                    prefer=variant.name)
         ladder.shapes.update(wider.shapes)
         ladder.tensors.update(wider.tensors)
+        ladder.notes += [n for n in wider.notes if n not in ladder.notes]
     if variant.name not in ladder.shapes:
         raise QuantDeskError(ladder.problems.get(variant.name) or
                              f"the architecture of {variant.name} could not be read")
     # Where this variant's own header was read, its tensors give exact per-layer sizes.
     return _Subject(variant, ladder.shapes[variant.name][1], ladder.tensors.get(variant.name),
-                    ladder.origin, ladder.snapshot_taken)
+                    ladder.origin, ladder.snapshot_taken, tuple(ladder.notes))
 
 
 def _estimate(subject: _Subject, machine: Machine, settings: PlanSettings) -> FitResult:
@@ -182,7 +186,8 @@ async def _fit(args: argparse.Namespace) -> FitReport:
 
     alternatives = alternatives_for(row, daemon.machine, settings, refit)
     return FitReport(result, daemon, settings, row, alternatives,
-                     await machine_calibration(daemon.view), subject.origin, subject.snapshot)
+                     await machine_calibration(daemon.view), subject.origin, subject.snapshot,
+                     subject.notes)
 
 
 def calibrated_total(result: FitResult, cal: Calibration | None) -> int | None:
@@ -228,6 +233,6 @@ def run(args: argparse.Namespace) -> int:
         print_json(report.to_json())
     else:
         _print_people(report)
-    if report.snapshot:
-        err(f"registry unreachable: the answer is {report.origin}")
+    for note in report.notes:
+        err(note)
     return 0

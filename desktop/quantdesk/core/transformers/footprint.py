@@ -21,7 +21,8 @@ What each part costs, per tensor of ``n`` elements:
   × 2 bytes), and the activations of one full-length forward pass with SDPA attention.
 
 ``footprint_bytes`` is what transformers' own ``model.get_memory_footprint()`` reports:
-parameters and buffers only, so the packed 4-bit weights without their absmax.
+parameters and buffers only (the rotary embedding's ``inv_freq`` and ``original_inv_freq``,
+head width / 2 float32 each), so the packed 4-bit weights without their absmax.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def estimate_transformers(repository: str, config: dict[str, Any], tensors: Sequ
         kept[kind] = kept.get(kind, 0) + size
     if load_in == "int8":
         state += widest * OUTLIER_COLUMNS * 2
+    footprint += 2 * (shape.head_dim // 2) * 4  # the rotary buffers
     ctx = min(num_ctx, shape.max_context)
     kv = 2 * shape.layers * shape.kv_heads * shape.head_dim * ctx * 2
     act = ctx * (4 * shape.hidden + 2 * shape.intermediate) * 2 + shape.vocab * 4 * 2
