@@ -47,13 +47,13 @@ class Settings:
         "Context length to plan for in tokens; 0 uses the daemon's default for this machine"))
     kv_cache_type: str = field(default="f16", metadata=_doc(
         "KV cache type the daemon runs with (OLLAMA_KV_CACHE_TYPE): f16, q8_0 or q4_0"))
-    flash_attention: str = field(default="auto", metadata=_doc(
-        "Flash attention the daemon runs with (OLLAMA_FLASH_ATTENTION): auto (unset), on or "
-        "off; a q8_0 or q4_0 KV cache needs it on"))
     keep_alive: str = field(default="5m", metadata=_doc(
         "How long a model stays loaded after use: a duration like 5m or 1h, -1 for forever"))
     hardware_override: str = field(default="", metadata=_doc(
         "Pretend the machine has other memory, e.g. 'gpu=24GB,ram=64GB'; empty uses the probes"))
+    flash_attention: str = field(default="auto", metadata=_doc(
+        "Flash attention the daemon runs with (OLLAMA_FLASH_ATTENTION): auto (unset), on or "
+        "off; a q8_0 or q4_0 KV cache needs it on"))
 
     def validated(self) -> Settings:
         """The same settings, or :class:`ConfigError` naming the first bad value."""

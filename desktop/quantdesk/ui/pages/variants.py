@@ -46,7 +46,7 @@ from quantdesk.ui.pages.variants_model import (
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.pulls import PullState, shared_pulls
 from quantdesk.ui.services.registry import Services
-from quantdesk.ui.services.variants import Ladder, LoadedLadder, VariantsService
+from quantdesk.ui.services.variants import Ladder, VariantsService
 from quantdesk.ui.services.variants_fit import fit_view, unknown_view
 from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
@@ -238,6 +238,7 @@ class VariantsPage(QWidget):
         self.service.failed.connect(self._on_failed)
         services.installed.changed.connect(self._on_installed)
         services.hardware.probed.connect(lambda _m: self.recompute())
+        services.config.changed.connect(lambda _s: self.recompute())  # flash attention
         self.pulls.changed.connect(self._on_pull_changed)
         self._on_installed(services.installed.models)
 
@@ -379,9 +380,8 @@ class VariantsPage(QWidget):
 
     # -- service signals ---------------------------------------------------------------------
 
-    def _on_ladder(self, query: str, loaded: LoadedLadder) -> None:
-        ladder = loaded.ladder
-        self.view = loaded.view
+    def _on_ladder(self, query: str, ladder: Ladder) -> None:
+        self.view = self.service.view_for(query)
         self.message.clear_message()
         if ladder.problems and len(ladder.problems) == len(ladder.variants):
             self.message.show_error("No fit verdicts: " + next(iter(ladder.problems.values())))

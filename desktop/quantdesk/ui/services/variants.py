@@ -31,7 +31,8 @@ class LoadedLadder:
 
 class VariantsService(QObject):
     """Signals:
-    ladder_ready(str, object): the query, its LoadedLadder
+    ladder_ready(str, object): the query, its Ladder (``view_for(query)`` then says which
+        machine its verdicts are for)
     failed(str, str): the query, a message a user can act on
     """
 
@@ -44,8 +45,18 @@ class VariantsService(QObject):
         self._services = services
         self._cache: PageCache = PageCache() if use_cache else NoCache()
         self._jobs = Jobs(services.io, self)
-        self._jobs.finished.connect(lambda q, loaded: self.ladder_ready.emit(q, loaded))
+        self._jobs.finished.connect(self._on_finished)
         self._jobs.failed.connect(self.failed)
+        self._views: dict[str, MachineView] = {}
+
+    def _on_finished(self, query: str, loaded: object) -> None:
+        assert isinstance(loaded, LoadedLadder)
+        self._views[query] = loaded.view
+        self.ladder_ready.emit(query, loaded.ladder)
+
+    def view_for(self, query: str) -> MachineView | None:
+        """The machine the ladder of ``query`` is judged for (as it was when it was read)."""
+        return self._views.get(query)
 
     def running(self, query: str) -> bool:
         return self._jobs.running(query)
