@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test lint bench screenshots clean
+.PHONY: run demo test lint bench screenshots snapshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(PY) -m quantdesk gui --demo --screenshots docs/screenshots
+
+# Maintainers: the library snapshot (offline planning) refreshed from the live registry.
+snapshot: $(STAMP)
+	$(PY) -m quantdesk.core.registry.snapshot_refresh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info

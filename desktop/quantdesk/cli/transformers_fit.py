@@ -2,7 +2,9 @@
 
 The repository's config.json and safetensors headers (never the weights) give every tensor;
 ``core.transformers`` sizes them as transformers + bitsandbytes would load them, on the
-daemon-independent machine: this computer's probes, or the what-if options.
+machine this computer's probes find, or the what-if options (transformers runs here, not in the
+daemon). The repository is read from --registry, else the daemon's own (a simulator's), else
+the settings', else huggingface.co.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from quantdesk.cli.output import human_bytes, print_json
 from quantdesk.cli.planning import stored_settings, what_if_machine
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.hardware import probe_machine_async
-from quantdesk.core.hosts import describe_machine
+from quantdesk.core.hosts import describe_machine, profile_for
+from quantdesk.core.ollama import resolve_host
 from quantdesk.core.ollama.names import parse_model_name
 from quantdesk.core.registry import Endpoints, new_http_client
 from quantdesk.core.transformers import TransformersFit, estimate_transformers, read_repo
@@ -27,7 +30,9 @@ async def _estimate(args: argparse.Namespace) -> tuple[TransformersFit, str]:
     if not ref.is_hugging_face:
         raise QuantDeskError("--loader transformers sizes a Hugging Face repository: "
                              "give it as hf.co/OWNER/REPO")
-    registry = getattr(args, "registry", None) or stored_settings().registry.strip() or None
+    profile = profile_for(str(resolve_host(getattr(args, "host", None))))
+    registry = getattr(args, "registry", None) or (profile.registry if profile else "") or \
+        stored_settings().registry.strip() or None
     async with new_http_client() as http:
         repo = await read_repo(http, Endpoints.from_option(registry), ref.namespace, ref.model)
     machine = await what_if_machine(args) or await probe_machine_async()

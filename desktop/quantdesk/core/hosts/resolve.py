@@ -55,11 +55,12 @@ async def daemon_machine(
     ``client`` (reachable) lets a profile be refined from ``/api/ps`` and saved; ``what_if``
     replaces everything (the user asked about that machine)."""
     key = host_key(host)
-    if what_if is not None:
-        return MachineView(what_if, key, "what-if", describe_machine(what_if),
-                           (what_if.override,) if what_if.override else ())
     profiles, skipped = load_profiles(path)
     profile = profiles.get(key)
+    if what_if is not None:  # the machine asked about; the daemon's registry stays its own
+        return MachineView(what_if, key, "what-if", describe_machine(what_if),
+                           (what_if.override,) if what_if.override else (),
+                           profile.registry or None if profile else None)
     if profile is not None:
         notes = [*profile.notes, *skipped]
         if client is not None and profile.source != "simulated":

@@ -74,10 +74,9 @@ def _wanted(rows: list[dict[str, Any]], tag: str | None) -> list[dict[str, Any]]
     if not tag or tag.lower() == "latest":
         return rows
     t = tag.lower()
-    exact = [r for r in rows if t in (x.lower() for x in (r["tag"], *r.get("aliases", ())))]
-    if exact:
-        return exact
-    return [r for r in rows if r["tag"].lower().startswith(t + "-")]
+    if size_token(t) == t:  # a size ("8b"): its whole ladder, as the tags page narrows it
+        return [r for r in rows if r["tag"].lower() == t or r["tag"].lower().startswith(t + "-")]
+    return [r for r in rows if t in (x.lower() for x in (r["tag"], *r.get("aliases", ())))]
 
 
 def snapshot_discovery(name: str, snapshot: Snapshot | None = None) -> Discovery | None:
