@@ -97,6 +97,29 @@ def _quantized(cfg: Any, load_in: str, folder: str) -> Any:
                                                 dtype=torch.bfloat16)
 
 
+def _state_bytes(model: Any) -> int:
+    """Bytes of bitsandbytes' quantization state (absmax, nested absmax, codes, offsets; int8
+    row scales), each tensor counted once (the 8-bit map is shared)."""
+    seen: dict[int, int] = {}
+
+    def add(t: Any) -> None:
+        if t is not None and hasattr(t, "data_ptr"):
+            seen[t.data_ptr()] = t.nelement() * t.element_size()
+
+    for module in model.modules():
+        weight = getattr(module, "weight", None)
+        qs = getattr(weight, "quant_state", None)
+        if qs is not None:
+            add(qs.absmax)
+            add(qs.code)
+            if getattr(qs, "nested", False):
+                add(qs.offset)
+                add(qs.state2.absmax)
+                add(qs.state2.code)
+        add(getattr(weight, "SCB", None))
+    return sum(seen.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     import torch
     import transformers
@@ -107,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
     rows: list[tuple[str, str, int, int]] = []
+    states: list[tuple[str, str, int, int]] = []
     for repo, spec in CONFIGS.items():
         cfg = _config(spec)
         tensors = _tensors(_empty(cfg, torch.bfloat16))
@@ -123,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
 
             AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16).save_pretrained(folder)
             for load_in in ("nf4", "int8"):
-                theirs = _quantized(cfg, load_in, folder).get_memory_footprint()
+                model = _quantized(cfg, load_in, folder)
+                theirs = model.get_memory_footprint()
                 ours = estimate_transformers(repo, spec, tensors, load_in, 4096, CARD)  # type: ignore[arg-type]
                 rows.append((repo, load_in, ours.footprint_bytes, theirs))
+                states.append((repo, load_in, ours.quant_state_bytes, _state_bytes(model)))
                 print(f"{repo:38} {load_in:5} ours {ours.footprint_bytes:>14,} "
                       f"transformers {theirs:>14,}", flush=True)
     lines = [f"torch {torch.__version__}, transformers {transformers.__version__}", "",
@@ -138,6 +164,14 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {repo} | {load_in} | {ours_b:,} | {theirs_b:,} | {diff:+.4%} |")
     lines.append("")
     lines.append(f"Largest difference: {worst:.4%} over {len(rows)} model/load pairs.")
+    if states:
+        lines += ["", "Quantization state (not in get_memory_footprint()), against the "
+                  "bitsandbytes tensors of the loaded model:", "",
+                  "| model | load | ours (bytes) | bitsandbytes (bytes) | difference |",
+                  "|---|---|---|---|---|"]
+        for repo, load_in, ours_b, theirs_b in states:
+            lines.append(f"| {repo} | {load_in} | {ours_b:,} | {theirs_b:,} | "
+                         f"{(ours_b - theirs_b) / theirs_b:+.2%} |")
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

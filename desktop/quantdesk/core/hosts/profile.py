@@ -91,7 +91,8 @@ class HostProfile:
         if self.unified and self.gpus:
             return f"{self.gpus[0].name}, {card_text(self.ram_bytes)} unified memory"
         cards = " + ".join(g.name if card_text(g.vram_bytes) in g.name
-                           else f"{g.name} {card_text(g.vram_bytes)}" for g in self.gpus) or "no GPU"
+                           else f"{g.name} {card_text(g.vram_bytes)}"
+                           for g in self.gpus) or "no GPU"
         return f"{cards}, {card_text(self.ram_bytes)} RAM"
 
     def to_json(self) -> dict[str, Any]:

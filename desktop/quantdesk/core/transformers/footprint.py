@@ -106,7 +106,8 @@ class TransformersFit:
     load_in: LoadIn
     num_ctx: int
     footprint_bytes: int  # what model.get_memory_footprint() reports
-    quant_state_bytes: int
+    quant_state_bytes: int  # absmax / row scales bitsandbytes keeps beside the weights
+    transient_bytes: int  # int8 outlier columns dequantized during a matmul
     kept_bytes: dict[str, int]  # what stays in the compute dtype, by kind
     quantized_layers: int
     kv_cache_bytes: int
@@ -127,6 +128,7 @@ class TransformersFit:
             "num_ctx": self.num_ctx,
             "estimate": {"footprint_bytes": self.footprint_bytes,
                          "quant_state_bytes": self.quant_state_bytes,
+                         "transient_bytes": self.transient_bytes,
                          "weights_bytes": self.weights_bytes,
                          "kept_unquantized_bytes": dict(self.kept_bytes),
                          "quantized_linear_layers": self.quantized_layers,
@@ -157,18 +159,17 @@ def estimate_transformers(repository: str, config: dict[str, Any], tensors: Sequ
         size = n * (_WIDTH[load_in] if quantized else weight_bytes(1, load_in))
         footprint += size
         kept[kind] = kept.get(kind, 0) + size
-    if load_in == "int8":
-        state += widest * OUTLIER_COLUMNS * 2
+    transient = widest * OUTLIER_COLUMNS * 2 if load_in == "int8" else 0
     footprint += 2 * (shape.head_dim // 2) * 4  # the rotary buffers
     ctx = min(num_ctx, shape.max_context)
     kv = 2 * shape.layers * shape.kv_heads * shape.head_dim * ctx * 2
     act = ctx * (4 * shape.hidden + 2 * shape.intermediate) * 2 + shape.vocab * 4 * 2
     gpus = machine.usable_gpus
     context = CUDA_CONTEXT if gpus else 0
-    total = footprint + state + kv + act + context
+    total = footprint + state + transient + kv + act + context
     verdict, reason, notes = _verdict(total, footprint + state, machine, load_in, shape.layers)
-    return TransformersFit(repository, load_in, ctx, footprint, state, kept, layers, kv, act,
-                           context, total, verdict, reason, notes)
+    return TransformersFit(repository, load_in, ctx, footprint, state, transient, kept, layers,
+                           kv, act, context, total, verdict, reason, notes)
 
 
 def _verdict(total: int, weights: int, machine: Machine, load_in: LoadIn,
