@@ -59,3 +59,14 @@ def test_banner_and_demo_give_the_same_verdicts(qtbot, make_window, unreachable_
     # a 12 GB card at 4k: q8_0 (8.5 GB) fits, fp16 (16 GB) spills into RAM
     assert from_demo["8b-instruct-q8_0"] == "gpu" and from_demo["8b-instruct-fp16"] == "partial"
     assert demo_pick == "llama3.1:8b-instruct-q8_0"
+
+
+def test_a_probe_answering_after_the_simulator_started_does_not_replace_its_machine(
+        qtbot, make_services, unreachable_host, demo_daemon):
+    services = make_services(unreachable_host, machine=None)
+    services.hardware.probe()  # this computer's probe, still running …
+    simulated = demo.start_demo()
+    services.hardware.use_machine(simulated.machine, simulated.view)  # … when this comes
+    qtbot.wait(1500)  # long enough for the probe to have answered
+    assert services.hardware.machine is simulated.machine
+    assert services.hardware.fixed_view.source == "simulated"

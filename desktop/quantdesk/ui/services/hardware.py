@@ -63,6 +63,7 @@ class HardwareService(QObject):
 
     def use_machine(self, machine: Machine, view: MachineView | None = None) -> None:
         """Judge for ``machine`` from now on instead of probing (a simulated daemon's)."""
+        self._jobs.cancel_all()  # a probe still running must not replace it when it answers
         self._fixed = machine
         self._view = view
         self._publish(machine)
@@ -81,6 +82,8 @@ class HardwareService(QObject):
 
     def _on_finished(self, _job: str, machine: object) -> None:
         assert isinstance(machine, Machine)
+        if self._fixed is not None:
+            return  # a machine was given since the probe started: it stays
         self._publish(machine)
 
     def _publish(self, probed: Machine) -> None:
