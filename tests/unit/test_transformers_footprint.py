@@ -61,8 +61,9 @@ def test_nf4_with_double_quant_by_hand():
     n = 4096 * 4096
     assert weight_bytes(n, "nf4") == 8_388_608  # two per byte
     # 262,144 blocks of 64: one uint8 absmax each, then one float32 per 256 of those
-    # (1,024 x 4 bytes), one float32 offset and the 16-value float32 nf4 code
-    assert quant_state_bytes(n, "nf4", 4096) == 262_144 + 4_096 + 4 + 64
+    # (1,024 x 4 bytes), one float32 offset, the 256-value float32 8-bit map and the 16-value
+    # float32 nf4 code
+    assert quant_state_bytes(n, "nf4", 4096) == 262_144 + 4_096 + 4 + 1_024 + 64
     # without double quantization every absmax is a float32
     assert quant_state_bytes(n, "nf4", 4096, double_quant=False) == 262_144 * 4 + 64
     # int8: a byte per weight and a float32 scale per output row

@@ -9,8 +9,9 @@ What each part costs, per tensor of ``n`` elements:
 - **nf4** (``bnb_4bit_quant_type="nf4"``, blocksize 64): two weights per byte, plus one absmax
   per block of 64. With double quantization (``bnb_4bit_use_double_quant``, the seed's
   setting) each absmax is itself quantized to 8 bits in blocks of 256, with one float32 absmax
-  per such block and one float32 offset; without it each absmax is a float32. The nf4 code
-  (16 float32 values) is kept per tensor.
+  per such block, one float32 offset and its own copy of the 8-bit map (256 float32); without
+  it each absmax is a float32. The nf4 code (16 float32 values) is kept per tensor. (Checked
+  byte for byte against bitsandbytes 0.50's quantization state: bench/transformers_footprint.)
 - **int8** (LLM.int8): one byte per weight plus one float32 scale per output row (``SCB``).
   Outlier features (inputs beyond the 6.0 threshold, a handful of hidden dimensions in models
   of 6.7B and up, Dettmers et al. 2022) go through an fp16 matmul: the dequantized weight
@@ -42,6 +43,7 @@ CUDA_CONTEXT = 500 * MiB
 NF4_BLOCK = 64
 NESTED_BLOCK = 256
 NF4_CODE = 16 * 4  # the nf4 code table, float32, per tensor
+NESTED_CODE = 256 * 4  # the 8-bit map of double quantization, float32, per tensor
 OUTLIER_COLUMNS = 8
 _WIDTH = {"bf16": 2, "fp16": 2, "fp32": 4, "nf4": 2, "int8": 2}  # bytes of kept modules
 
@@ -71,7 +73,7 @@ def quant_state_bytes(n: int, load_in: LoadIn, rows: int, *, double_quant: bool 
     blocks = -(-n // NF4_BLOCK)
     if not double_quant:
         return blocks * 4 + NF4_CODE
-    return blocks + -(-blocks // NESTED_BLOCK) * 4 + 4 + NF4_CODE
+    return blocks + -(-blocks // NESTED_BLOCK) * 4 + 4 + NESTED_CODE + NF4_CODE
 
 
 def weight_bytes(n: int, load_in: LoadIn) -> int:
