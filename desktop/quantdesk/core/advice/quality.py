@@ -14,13 +14,12 @@ neighbours.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from quantdesk.core.datafiles import load_json
 from quantdesk.core.quant import QuantLevel, all_levels, parse_quant
 
 LLAMA3 = "Llama 3 8B"
@@ -56,12 +55,8 @@ class Quality:
         return ", ".join(parts) + f" ({self.measured_on})"
 
 
-@cache
 def _reference() -> dict[str, Any]:
-    text = resources.files("quantdesk.core").joinpath("data/quality-reference.json").read_text(
-        encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return load_json("quality-reference.json")
 
 
 def _key(quant: str) -> str:

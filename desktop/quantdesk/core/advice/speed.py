@@ -11,14 +11,13 @@ Compare history's measured rates replace the estimate where this model ran here
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from quantdesk.core.datafiles import load_json
 from quantdesk.core.fit import FitResult
 from quantdesk.core.machine import Gpu, Machine
 
@@ -41,12 +40,8 @@ class Speed:
         return f"≈{self.tokens_per_s:.0f} tok/s ({self.kind})"
 
 
-@cache
 def _table() -> dict[str, Any]:
-    text = resources.files("quantdesk.core").joinpath("data/memory-bandwidth.json").read_text(
-        encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return load_json("memory-bandwidth.json")
 
 
 @cache

@@ -7,12 +7,10 @@ memory; Metal's share of it follows from the RAM as on a real Mac.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from quantdesk.core.datafiles import load_json
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.hosts.profile import HostProfile, StatedGpu, host_key
 from quantdesk.core.units import GiB
@@ -37,12 +35,8 @@ class Preset:
         return f"{self.name}, {self.memory_bytes // GiB} GB {what}"
 
 
-@cache
 def _data() -> dict[str, Any]:
-    text = resources.files("quantdesk.core").joinpath("data/host-presets.json").read_text(
-        encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return load_json("host-presets.json")
 
 
 def presets() -> dict[str, Preset]:

@@ -73,12 +73,12 @@ def _entry_file(entry: dict[str, Any]) -> GgufFile | None:
         return None
 
 
-async def list_gguf_files(
+async def list_tree(
     http: httpx.AsyncClient, endpoints: Endpoints, owner: str, repo: str
-) -> list[GgufFile]:
-    """Every .gguf file of the repository's main branch, following pagination."""
+) -> list[dict[str, Any]]:
+    """Every entry of the repository's main branch (files and folders), following pagination."""
     url: str | None = endpoints.hf_tree_url(owner, repo)
-    files: list[GgufFile] = []
+    out: list[dict[str, Any]] = []
     for _ in range(_MAX_PAGES):
         if url is None:
             break
@@ -91,10 +91,18 @@ async def list_gguf_files(
             raise RegistryResponseError(url, "a file listing that is not JSON") from exc
         if not isinstance(entries, list):
             raise RegistryResponseError(url, "a file listing that is not a list")
-        files.extend(f for e in entries if isinstance(e, dict) and (f := _entry_file(e)))
+        out.extend(e for e in entries if isinstance(e, dict))
         nxt = resp.links.get("next", {}).get("url")
         url = urljoin(url, nxt) if nxt else None
-    return files
+    return out
+
+
+async def list_gguf_files(
+    http: httpx.AsyncClient, endpoints: Endpoints, owner: str, repo: str
+) -> list[GgufFile]:
+    """Every .gguf file of the repository's main branch, following pagination."""
+    entries = await list_tree(http, endpoints, owner, repo)
+    return [f for e in entries if (f := _entry_file(e))]
 
 
 def variants_from_files(owner: str, repo: str, files: list[GgufFile],

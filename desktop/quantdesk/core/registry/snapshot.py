@@ -10,12 +10,11 @@ snapshot of its date.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from quantdesk.core.datafiles import load_json
 from quantdesk.core.ollama.names import parse_model_name
 from quantdesk.core.quant import parse_quant
 from quantdesk.core.registry.discovery import Discovery
@@ -55,8 +54,7 @@ def parse_snapshot(data: dict[str, Any]) -> Snapshot:
 
 @cache
 def load_snapshot() -> Snapshot:
-    text = resources.files("quantdesk.core").joinpath(RESOURCE).read_text(encoding="utf-8")
-    return parse_snapshot(json.loads(text))
+    return parse_snapshot(load_json(RESOURCE.removeprefix("data/")))
 
 
 def _variant(repository: str, row: dict[str, Any], snapshot: Snapshot) -> Variant:

@@ -17,11 +17,11 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from quantdesk.core.architecture import Architecture
+from quantdesk.core.datafiles import load_json
 from quantdesk.core.fit import from_shape
 from quantdesk.core.quant import parse_quant
 from quantdesk.core.registry.snapshot import FORMAT, RESOURCE
@@ -110,9 +110,7 @@ def _size(fact: dict[str, Any] | None, arch: Architecture, quant: str) -> dict[s
 def build(shared: Path, today: str | None = None) -> dict[str, Any]:
     sizes = json.loads((shared / "registry-sizes.json").read_text())["models"]
     archs = json.loads((shared / "model-architectures.json").read_text())["models"]
-    extra_text = resources.files("quantdesk.core").joinpath(
-        "data/snapshot-architectures.json").read_text(encoding="utf-8")
-    archs = {**json.loads(extra_text)["models"], **archs}
+    archs = {**load_json("snapshot-architectures.json")["models"], **archs}
     models: dict[str, Any] = {}
     missing: list[str] = []
     for fam in FAMILIES:

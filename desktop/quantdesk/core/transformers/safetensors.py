@@ -19,7 +19,7 @@ import httpx
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.registry import http as rhttp
 from quantdesk.core.registry.endpoints import Endpoints
-from quantdesk.core.registry.errors import RegistryResponseError, RemoteModelNotFound
+from quantdesk.core.registry.huggingface import list_tree
 
 MAX_HEADER = 100 << 20  # a safetensors header larger than this is not one we read
 DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
@@ -92,17 +92,7 @@ async def read_header(http: httpx.AsyncClient, url: str) -> list[Tensor]:
 
 async def _listing(http: httpx.AsyncClient, endpoints: Endpoints, owner: str,
                    repo: str) -> list[dict[str, Any]]:
-    url = endpoints.hf_tree_url(owner, repo)
-    resp = await rhttp.get(http, url, ok_missing=True)
-    if resp is None:
-        raise RemoteModelNotFound(f"hf.co/{owner}/{repo}", "Hugging Face")
-    try:
-        entries = resp.json()
-    except ValueError as exc:
-        raise RegistryResponseError(url, "a file listing that is not JSON") from exc
-    if not isinstance(entries, list):
-        raise RegistryResponseError(url, "a file listing that is not a list")
-    return [e for e in entries if isinstance(e, dict) and e.get("type") == "file"]
+    return [e for e in await list_tree(http, endpoints, owner, repo) if e.get("type") == "file"]
 
 
 def _size(entry: dict[str, Any]) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from quantdesk.core.advice import Evaluator
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import (
     Architecture,
@@ -79,16 +80,11 @@ class FitCalculator:
     """Caches the slow parts of an estimate; everything else is recomputed on each call."""
 
     def __init__(self) -> None:
-        self._arch: dict[str, Architecture | str] = {}  # key -> shape, or why there is none
+        self._shapes = Evaluator()  # one Architecture per digest, or why there is none
         self._weights: dict[str, LayerWeights] = {}  # digest -> exact per-layer bytes
 
     def architecture(self, key: str, model_info: dict[str, Any]) -> Architecture | str:
-        if key not in self._arch:
-            try:
-                self._arch[key] = Architecture.from_model_info(model_info)
-            except (QuantDeskError, ValueError, TypeError) as exc:
-                self._arch[key] = str(exc)
-        return self._arch[key]
+        return self._shapes.architecture(key, model_info)
 
     def local(self, model: LocalModel, show: ShowResponse, inputs: FitInputs) -> FitView:
         """An installed model, from its own /api/show (tensors give exact layer sizes)."""
