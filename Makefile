@@ -13,7 +13,7 @@ CORE_TESTS := tests/unit tests/e2e tests/live
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test test-core lint bench screenshots clean lock stress-newest
+.PHONY: run demo test test-core lint bench screenshots snapshot clean lock stress-newest
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ stress-newest: $(STAMP)
 	.venv-newest/bin/python -m pip install --quiet --upgrade --no-deps PySide6-Essentials shiboken6
 	.venv-newest/bin/python -c 'import PySide6; print("PySide6", PySide6.__version__)'
 	.venv-newest/bin/python -m pytest -q -p no:cacheprovider -s tests/ui/test_bridge_stress.py
+
+# Maintainers: the library snapshot (offline planning) refreshed from the live registry.
+snapshot: $(STAMP)
+	$(PY) -m quantdesk.core.registry.snapshot_refresh
 
 clean:
 	rm -rf $(VENV) $(CORE_VENV) .venv-newest .venv-lock build dist *.egg-info desktop/*.egg-info

@@ -52,7 +52,7 @@ def run_once(registry: str, host: str, cache_dir: str) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"variants failed with exit status {code}")
-    return elapsed, len(json.loads(out.getvalue()))
+    return elapsed, len(json.loads(out.getvalue())["variants"])
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ APP_ID = "io.github.quantdesk.QuantDesk"
 HICOLOR = ROOT / "packaging" / "linux" / "icons" / "hicolor"
 
 # Packages opened with importlib.resources.files("...") rather than imported.
-RESOURCE_PACKAGES: tuple[str, ...] = ("quantdesk.resources", "quantdesk.sim")
+RESOURCE_PACKAGES: tuple[str, ...] = ("quantdesk.resources", "quantdesk.sim", "quantdesk.core")
 # Imported inside a function only where an NVIDIA driver may exist; declared so the bundle
 # has it everywhere.
 OPTIONAL_IMPORTS: tuple[str, ...] = ("pynvml", "gguf")

@@ -6,6 +6,7 @@
   once). ``live`` tests keep the real environment and are skipped unless a daemon answers.
 - Any WARNING (or worse) log record a test causes fails it, unless the test inspects logs
   itself (it asks for ``caplog``) or is marked ``warning_logs_expected``.
+- Settings (``config.json``: defaults, host profiles) live in a folder of each test's own.
 - ``sim``: a fresh simulated daemon per test (fast pulls and tokens), with ``OLLAMA_HOST``
   pointed at it. ``sim_factory(**kwargs)``: build one with custom settings (``installed``,
   ``version``, ``vram_bytes`` …); every daemon it made is stopped after the test.
@@ -116,11 +117,10 @@ def _private_history(_session_data_dir: str, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path_factory: pytest.TempPathFactory,
-                      monkeypatch: pytest.MonkeyPatch) -> None:
-    # The CLI reads config.json (host, registry, defaults): no test may read the real one.
-    # Tests that need settings of their own set the variable again.
-    monkeypatch.setenv("QUANTDESK_CONFIG_DIR", str(tmp_path_factory.mktemp("quantdesk-config")))
+def _private_config(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI reads the settings file (defaults, host profiles) and `quantdesk sim` writes a
+    # profile there: no test may read or write the real one.
+    monkeypatch.setenv("QUANTDESK_CONFIG_DIR", str(tmp_path / "config"))
 
 
 @pytest.fixture

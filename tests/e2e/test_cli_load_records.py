@@ -43,7 +43,7 @@ def _this_machine(tmp_path, monkeypatch):
         return HERE
 
     monkeypatch.setattr("quantdesk.cli.commands.load.probe_machine_async", probe)
-    monkeypatch.setattr("quantdesk.cli.commands.fit.probe_machine_async", probe)
+    monkeypatch.setattr("quantdesk.cli.planning.probe_machine_async", probe)
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_fit_and_variants_show_the_calibrated_total_once_pairs_exist(daemon, cap
 
     code, out, _ = cli(capsys, "variants", "llama3.2:1b", "--json", *args)
     assert code == 0
-    rows = [r for r in json.loads(out) if r["fit"]]
+    rows = [r for r in json.loads(out)["variants"] if r["fit"]]
     assert rows
     for r in rows:
         assert r["fit"]["calibrated_total_bytes"] == round(r["fit"]["total_bytes"] * factor)

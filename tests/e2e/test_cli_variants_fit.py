@@ -32,7 +32,12 @@ def test_variants_json_rows_with_status_and_fit(sim_factory, capsys):
     code, out, _ = _run(capsys, "variants", "llama3.1:8b", "--json", "--registry", sim.url,
                         *WHAT_IF)
     assert code == 0
-    rows = json.loads(out)
+    doc = json.loads(out)
+    assert set(doc) >= {"model", "machine", "recommendation", "variants"}
+    assert doc["model"] == "llama3.1" and doc["origin"] == "from the registry"
+    assert doc["machine"]["source"] == "what-if"
+    assert doc["machine"]["gpus"][0]["total_bytes"] == 8 << 30
+    rows = doc["variants"]
     default = catalog().resolve("llama3.1:8b")
     assert {r["tag"] for r in rows} == {v.tag for v in catalog().variants()
                                         if v.model == "llama3.1"}
@@ -48,10 +53,11 @@ def test_variants_json_rows_with_status_and_fit(sim_factory, capsys):
     assert by_tag["8b-instruct-fp16"]["fit"]["verdict"] == "partial"
     assert by_tag["8b-instruct-q2_K"]["fit"]["verdict"] == "gpu"
     best = [r for r in rows if r["best"]]
-    assert len(best) == 1 and best[0]["fit"]["verdict"] == "gpu"
-    # No more precise level runs fully on the GPU; within the best level the chat-tuned build
-    # is preferred over the base one.
-    finer = [r for r in rows if r["bits_per_weight"] > best[0]["bits_per_weight"]]
+    assert len(best) == 1 and best[0]["name"] == doc["recommendation"]["pick"]
+    # At the daemon's default 4k context q8_0 (8.5 GB) cannot be fully on an 8 GiB card; the
+    # pick is the most precise build that is, and the chat-tuned one of its level.
+    assert best[0]["fit"]["verdict"] == "gpu" and best[0]["fit"]["num_ctx"] == 4096
+    finer = [r for r in rows if r["quality"]["mean_kld"] < best[0]["quality"]["mean_kld"]]
     assert all(r["fit"]["verdict"] != "gpu" for r in finer)
     assert "-text-" not in best[0]["tag"]
 
@@ -60,7 +66,9 @@ def test_variants_table_marks_best_and_status(sim_factory, capsys):
     sim = sim_factory(installed=["qwen2.5:7b"])
     code, out, _ = _run(capsys, "variants", "qwen2.5:7b", "--registry", sim.url, *WHAT_IF)
     assert code == 0
-    assert "best that fits" in out
+    assert out.startswith("qwen2.5: For the daemon at ")
+    assert "Pick: qwen2.5:7b-instruct-" in out and "KLD" in out and "TOK/S" in out
+    assert "measured on Llama 3 8B, not on this model" in out
     starred = [line for line in out.splitlines() if line.startswith("* ")]
     assert len(starred) == 1
     installed = [line for line in out.splitlines() if "installed" in line]
@@ -76,7 +84,9 @@ def test_fit_remote_model_without_daemon_says_so(unreachable_host, sim_factory, 
     result = json.loads(out)
     assert result["model"] == "llama3.1:8b-instruct-q8_0" and result["quant"] == "Q8_0"
     assert set(result) >= {"model", "quant", "num_ctx", "ollama_version", "estimate",
-                           "placement", "verdict", "max_gpu_ctx", "reason"}
+                           "placement", "verdict", "max_gpu_ctx", "reason", "machine",
+                           "quality", "speed", "alternatives", "explanation"}
+    assert result["quality"]["mean_kld"] == 0.001355 and result["speed"]["kind"] == "estimate"
     assert result["verdict"] == "partial"
     assert 0 < result["placement"]["gpu_layers"] < result["placement"]["total_layers"]
 
@@ -99,17 +109,24 @@ def test_fit_falls_back_to_a_sibling_header_when_the_own_one_is_truncated(sim, c
     assert json.loads(out)["quant"] == "Q6_K"
 
 
-def test_fit_fails_clearly_when_every_header_is_hostile(sim, capsys):
+def test_every_header_hostile_falls_back_to_the_snapshot_or_fails_clearly(sim, capsys):
     sim.remote.faults.header_modes["*"] = "hostile"
-    code, out, err = _run(capsys, "fit", "llama3.1:8b-text-q4_0", "--registry", sim.url,
-                          *WHAT_IF)
+    # the library model's shape is in the bundled snapshot: the answer says it used it
+    code, out, err = _run(capsys, "fit", "llama3.1:8b-text-q4_0", "--json", "--registry",
+                          sim.url, *WHAT_IF)
+    assert code == 0 and json.loads(out)["quant"] == "Q4_0"
+    assert "is from the snapshot of" in err
+    # a Hugging Face repository has no snapshot: a clear failure
+    code, out, err = _run(capsys, "fit", "hf.co/quantdesk-sim/llama3.2-3B-Instruct-GGUF:Q4_K_M",
+                          "--registry", sim.url, *WHAT_IF)
     assert code == 1 and out == ""
-    assert "architecture of llama3.1:8b-text-q4_0 could not be read" in err
+    assert "could not be read" in err
 
 
 def test_errors_registry_down_and_missing_tag(sim, capsys, unreachable_host):
-    code, _, err = _run(capsys, "variants", "llama3.1", "--registry", f"http://{unreachable_host}",
-                        *WHAT_IF)
+    # a model the snapshot lacks, with no registry: the registry's own error
+    code, _, err = _run(capsys, "variants", "no-such-model", "--registry",
+                        f"http://{unreachable_host}", *WHAT_IF)
     assert code == 1 and f"cannot reach http://{unreachable_host}" in err
     code, _, err = _run(capsys, "fit", "llama3.1:8b-instruct-q9_9", "--registry", sim.url,
                         *WHAT_IF)
@@ -120,7 +137,7 @@ def test_hugging_face_variants(sim, capsys):
     code, out, _ = _run(capsys, "variants", "hf.co/quantdesk-sim/llama3.2-3B-Instruct-GGUF",
                         "--json", "--registry", sim.url, *WHAT_IF)
     assert code == 0
-    rows = json.loads(out)
+    rows = json.loads(out)["variants"]
     assert {r["quant"] for r in rows} == {v.quant.name for v in catalog().variants()
                                           if v.model == "llama3.2" and v.build == "3b"
                                           and v.kind == "instruct"}

@@ -75,7 +75,7 @@ def test_data_files_cover_every_resource_and_land_beside_their_package() -> None
     data = {Path(src): dest for src, dest in bundle_inputs.data_files()}
     wanted = [
         p
-        for folder in ("resources", "sim/data")
+        for folder in ("resources", "sim/data", "core/data")
         for p in (SOURCE_PACKAGE / folder).rglob("*")
         if p.is_file() and p.suffix not in (".py", ".pyc")
     ]

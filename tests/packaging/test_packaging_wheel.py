@@ -83,6 +83,7 @@ def test_wheel_contains_the_package_data(wheel: Path) -> None:
     assert "quantdesk/resources/icons/app.svg" in names
     assert "quantdesk/resources/themes/app.qss" in names
     assert "quantdesk/sim/data/catalog.json" in names
+    assert "quantdesk/core/data/library-snapshot.json" in names
     assert not [n for n in names if n.startswith(("tests/", "bench/", "packaging/"))]
 
 

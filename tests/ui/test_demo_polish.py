@@ -15,7 +15,7 @@ from quantdesk.core.ollama import LocalModel, ModelDetails
 from quantdesk.core.registry import Variant
 from quantdesk.ui.pages.downloads_demo import showing_all
 from quantdesk.ui.pages.variants import as_sentence, best_sentence, most_relevant
-from quantdesk.ui.pages.variants_model import is_base_model, pick_best, tidy_order
+from quantdesk.ui.pages.variants_model import is_base_model, tidy_order
 from quantdesk.ui.services.pulls import LayerState, PullState
 from quantdesk.ui.widgets.compare_format import accuracy_short, point_labels
 from quantdesk.ui.widgets.compare_pane import REFERENCE_STAR, TWO_COLUMN_WIDTH, VariantPane
@@ -45,12 +45,12 @@ def variant(tag: str, quant: str, size: int, *, installed: bool = False) -> Vari
                    model_bytes=size, digest=None, installed=installed)
 
 
-def test_best_pick_prefers_the_installed_chat_build_and_reads_as_sentences():
+def test_chat_builds_come_first_and_the_pick_reads_as_sentences():
+    # which build is picked is core.advice's (tests/unit/test_advice_recommend.py)
     text = variant("8b-text-q8_0", "Q8_0", 8_500_000_000)
     chat = variant("8b-instruct-q8_0", "Q8_0", 8_500_000_000, installed=True)
     small = variant("8b-instruct-q4_K_M", "Q4_K_M", 4_900_000_000)
     gpu = FitView("gpu", "Fully on GPU", "", 33, 33, 9_400_000_000, 9_400_000_000, 23296)
-    assert pick_best([text, chat, small], [gpu, gpu, gpu]) == 1
     assert is_base_model(text) and not is_base_model(chat)
     assert [v.tag for v in tidy_order([text, chat, small])] == [
         "8b-instruct-q8_0", "8b-text-q8_0", "8b-instruct-q4_K_M"]

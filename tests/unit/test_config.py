@@ -138,9 +138,10 @@ def test_resolve_registry(cfg_dir):
     ("text", "expected"),
     [
         ("", None),
-        ("gpu=24GB", HardwareOverride(gpu_mem=(24_000_000_000,))),
+        # what-if memory is read as sold: a "24 GB" card holds 24 GiB
+        ("gpu=24GB", HardwareOverride(gpu_mem=(24 << 30,))),
         ("gpu=8GiB, gpu=8GiB; ram=64GB",
-         HardwareOverride(gpu_mem=(8 << 30, 8 << 30), ram=64_000_000_000)),
+         HardwareOverride(gpu_mem=(8 << 30, 8 << 30), ram=64 << 30)),
         ("unified,ram=32GiB", HardwareOverride(ram=32 << 30, unified=True)),
         ("CPU_ONLY", HardwareOverride(cpu_only=True)),
     ],

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.hardware import machine_override, machine_to_json, metal_share, parse_size
+from quantdesk.core.hardware import (
+    machine_override,
+    machine_to_json,
+    metal_share,
+    parse_memory_size,
+    parse_size,
+)
 from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
 
 GiB = 1 << 30
@@ -75,6 +81,18 @@ def test_integer_sizes_round_trip(n, unit):
     assert parse_size(f"{n}{unit}") == n * base ** ("KMGT".index(unit[0]) + 1)
 
 
+@pytest.mark.parametrize("text", ["8GB", "8G", "8gb", "8GiB", "8192MB", "8192MiB"])
+def test_what_if_memory_reads_as_the_vendors_nominal_gib(text):
+    # An "8 GB card" holds 8 GiB; so does "8 GB" typed for a what-if card.
+    assert parse_memory_size(text) == 8 * GiB
+
+
+def test_what_if_gpu_is_named_by_its_nominal_size():
+    m = machine_override(None, gpu_mem=[parse_memory_size("12GB")], ram=parse_memory_size("32GB"))
+    assert m.gpus[0].name == "GPU with 12 GB (what if)"
+    assert m.gpus[0].total_bytes == 12 * GiB and m.ram.total_bytes == 32 * GiB
+
+
 def test_gpu_sizes_replace_probed_gpus():
     m = machine_override(PROBED, gpu_mem=[24 * GiB, 12 * GiB])
     assert [(g.total_bytes, g.free_bytes) for g in m.gpus] == [
@@ -83,7 +101,7 @@ def test_gpu_sizes_replace_probed_gpus():
     ]
     assert [g.index for g in m.gpus] == [0, 1] and all(g.usable for g in m.gpus)
     assert m.ram == PROBED.ram and m.cpu == PROBED.cpu and m.probes == PROBED.probes
-    assert "24.0 GiB" in m.override and "12.0 GiB" in m.override
+    assert "GPUs of 24 GB + 12 GB" in m.override and "8 GB = 8 GiB" in m.override
     assert m.total_vram_bytes == 36 * GiB
 
 
@@ -91,7 +109,7 @@ def test_ram_only_keeps_gpus():
     m = machine_override(PROBED, ram=64 * GiB)
     assert m.gpus == PROBED.gpus
     assert m.ram.total_bytes == m.ram.available_bytes == 64 * GiB
-    assert "64.0 GiB RAM" in m.override
+    assert "64 GB RAM" in m.override
 
 
 def test_unified_share_follows_ram():

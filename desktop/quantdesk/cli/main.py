@@ -29,7 +29,7 @@ from quantdesk.core.inert import inert_stdio
 # Order is the order shown in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "version", "ls", "ps", "show", "pull", "rm", "cp", "load", "unload", "run",
-    "hw", "variants", "fit", "compare", "history", "sim", "gui",
+    "hw", "variants", "fit", "host", "compare", "history", "sim", "gui",
 )
 
 

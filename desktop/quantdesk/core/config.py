@@ -25,6 +25,7 @@ CONFIG_VERSION = 1
 CONFIG_FILE = "config.json"
 DEFAULT_HOST = "127.0.0.1:11434"
 KV_CACHE_TYPES: tuple[str, ...] = ("f16", "q8_0", "q4_0")
+FLASH_ATTENTION: tuple[str, ...] = ("auto", "on", "off")
 
 
 class ConfigError(QuantDeskError):
@@ -52,6 +53,9 @@ class Settings:
     request_timeout: int = field(default=0, metadata=_doc(
         "Seconds a quick daemon request (list, status, show, version) may take in all; "
         "0 uses the built-in 5 s (10 s for show)"))
+    flash_attention: str = field(default="auto", metadata=_doc(
+        "Flash attention the daemon runs with (OLLAMA_FLASH_ATTENTION): auto (unset), on or "
+        "off; a q8_0 or q4_0 KV cache needs it on"))
 
     def validated(self) -> Settings:
         """The same settings, or :class:`ConfigError` naming the first bad value."""
@@ -63,6 +67,11 @@ class Settings:
             raise ConfigError(
                 f"kv_cache_type must be one of {', '.join(KV_CACHE_TYPES)}, "
                 f"not {self.kv_cache_type!r}."
+            )
+        if self.flash_attention not in FLASH_ATTENTION:
+            raise ConfigError(
+                f"flash_attention must be one of {', '.join(FLASH_ATTENTION)}, "
+                f"not {self.flash_attention!r}."
             )
         from quantdesk.core.ollama.keepalive import parse_keep_alive
 
@@ -87,7 +96,7 @@ class HardwareOverride:
 
 def parse_hardware_override(text: str) -> HardwareOverride | None:
     """``"gpu=24GB,gpu=8GB,ram=64GB"``, ``"unified,ram=32GiB"``, ``"cpu-only"``; "" -> None."""
-    from quantdesk.core.hardware import SizeError, parse_size
+    from quantdesk.core.hardware import SizeError, parse_memory_size
 
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
@@ -100,9 +109,9 @@ def parse_hardware_override(text: str) -> HardwareOverride | None:
         key = key.strip().lower().replace("_", "-")
         try:
             if sep and key in ("gpu", "vram"):
-                gpus.append(parse_size(value))
+                gpus.append(parse_memory_size(value))
             elif sep and key == "ram":
-                ram = parse_size(value)
+                ram = parse_memory_size(value)
             elif not sep and key in ("unified", "cpu-only"):
                 flags.add(key)
             else:
@@ -188,6 +197,16 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def _kept_keys(path: Path) -> dict[str, Any]:
+    """Keys of the file that are not settings (``host_profiles``): a save keeps them."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    names = {f.name for f in fields(Settings)} | {"version"}
+    return {k: v for k, v in data.items() if k not in names} if isinstance(data, dict) else {}
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash or a full disk never leaves half a
     file; a file that did not load is first copied aside (``config.json.invalid-<time>``)."""
@@ -195,9 +214,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
     path = path or config_path()
     settings.validated()
+    kept = _kept_keys(path) if path.exists() else {}
     if path.exists():
         keep_unreadable(path)
-    write_settings_text(path, json.dumps(to_dict(settings), indent=2) + "\n")
+    write_settings_text(path, json.dumps({**to_dict(settings), **kept}, indent=2) + "\n")
     return path
 
 

@@ -26,6 +26,7 @@ class Gpu:
     compute_capability: str = ""  # "8.6" for NVIDIA; "" where it does not apply
     usable: bool = True  # False when Ollama cannot run on it
     note: str = ""  # why it is not usable, or what limits it, in plain words
+    bandwidth: float = 0.0  # bytes/s when known (presets, simulator); 0: looked up by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Ram:
     available_bytes: int
     swap_total_bytes: int = 0
     swap_free_bytes: int = 0
+    bandwidth: float = 0.0  # bytes/s when known (presets, simulator); 0: a typical figure
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,20 @@ def application() -> QApplication:
     return app
 
 
+def demo_services(*, registry: str | None = None, time_scale: float = 1.0,
+                  **create: Any) -> Services:
+    """Services on the simulated daemon with its own machine and registry (``make demo``;
+    the banner's "Explore with the simulated daemon" switches to the same, see MainWindow)."""
+    from quantdesk.ui.demo import start_demo
+
+    simulated = start_demo(time_scale=time_scale)
+    # The simulator serves the registry side too, so Variants works with no network.
+    services = Services.create(simulated.host, registry=registry or simulated.registry,
+                               **create)
+    services.hardware.use_machine(simulated.machine, simulated.view)
+    return services
+
+
 def run_app(
     *,
     host: str | None = None,
@@ -51,18 +65,14 @@ def run_app(
 ) -> int:
     started = time.perf_counter()
     app = application()
-    machine = None
     if demo or screenshots is not None:
-        from quantdesk.ui.demo import demo_machine, start_demo_daemon
-
         # Screenshots need the demo comparison finished in seconds: fast-forward the
         # simulator (it still reports the card's real speeds); the live demo runs in real time.
-        host = start_demo_daemon(
+        services = demo_services(
+            registry=registry,
             time_scale=SCREENSHOT_FAST_FORWARD if screenshots is not None else 1.0)
-        machine = demo_machine()
-        # The simulator serves the registry side too, so Variants works with no network.
-        registry = registry or f"http://{host}"
-    services = Services.create(host, registry=registry, machine=machine)
+    else:
+        services = Services.create(host, registry=registry)
     route_uncaught_errors(services)
     window = MainWindow(services)
     tracker = ReadyTracker(window.pages, window)

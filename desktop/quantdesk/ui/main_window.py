@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QProcess, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
@@ -30,6 +31,9 @@ from quantdesk.ui.widgets.status_bar import DaemonStatusBar
 from quantdesk.ui.widgets.tray import Tray, TrayMenu
 from quantdesk.ui.window_state import window_settings
 
+if TYPE_CHECKING:
+    from quantdesk.sim.launch import Simulated
+
 DEFAULT_SIZE = (1280, 800)
 
 
@@ -38,7 +42,7 @@ class MainWindow(QMainWindow):
         self,
         services: Services,
         *,
-        start_simulator: Callable[[], str] | None = None,
+        start_simulator: Callable[[], str | Simulated] | None = None,
         only_pages: Collection[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -190,16 +194,22 @@ class MainWindow(QMainWindow):
         self.banner.show_state(state)
 
     def use_simulator(self) -> None:
+        """Switch to a simulated daemon with its own machine and registry, as ``make demo``."""
         if self._start_simulator is None:
-            from quantdesk.ui.demo import start_demo_daemon
+            from quantdesk.ui.demo import start_demo
 
-            self._start_simulator = start_demo_daemon
+            self._start_simulator = start_demo
         try:
-            host = self._start_simulator()
+            started = self._start_simulator()
         except Exception as exc:  # the simulator is our own code; say what broke
             self.banner.show_start_failed(f"The simulated daemon did not start: {exc}")
             return
-        self.services.connection.set_host(host)
+        if isinstance(started, str):  # a bare address: a daemon that brings nothing else
+            self.services.connection.set_host(started)
+        else:
+            self.services.registry_override = started.registry
+            self.services.hardware.use_machine(started.machine, started.view)
+            self.services.connection.set_host(started.host)
         self.sim_action.setEnabled(False)
 
     def start_ollama(self, program: str) -> None:

@@ -1,15 +1,16 @@
-"""``quantdesk fit MODEL``: will this model run here, at this context, and how?
+"""``quantdesk fit MODEL``: will this model run on the daemon's machine, at this context, and how?
 
 MODEL may be installed (architecture and tensors from the daemon's ``/api/show``, version from
 ``/api/version`` unless ``--ollama-version``) or remote (sizes from the registry manifest,
-architecture from a ranged read of its GGUF header). With a remote model the daemon is
-optional: when it cannot be reached the newest Ollama rules apply and stderr says so.
-Any hardware option (``--gpu-mem``, ``--ram``, ``--unified``, ``--cpu-only``) replaces the
-probed machine with that "what if" machine.
+architecture from a ranged read of its GGUF header; with no registry reachable, from the
+bundled snapshot, which the answer names). With a remote model the daemon is optional: when it
+cannot be reached the newest Ollama rules apply and stderr says so. The machine is the daemon's
+(see ``quantdesk variants``); any hardware option (``--gpu-mem``, ``--ram``, ``--unified``,
+``--cpu-only``) asks about that "what if" machine instead.
 
-When real loads on this machine taught a correction (``quantdesk load`` and the app record
-them), the calibrated total is shown next to the estimate (``calibrated_total_bytes``; null
-without one). A what-if machine has its own key, so it never borrows the real one's.
+The answer carries the published quality of the quant type, an expected speed and what to
+change for the model to run fully on the GPU. ``--loader transformers --load-in nf4`` sizes a
+Hugging Face safetensors repository for transformers + bitsandbytes instead.
 """
 
 from __future__ import annotations
@@ -21,118 +22,76 @@ from dataclasses import dataclass
 from typing import Any
 
 from quantdesk.cli.output import err, human_bytes, print_json
-from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.fit import Architecture, Calibration, FitOptions, FitResult, estimate_fit
-from quantdesk.core.hardware import machine_override, parse_size, probe_machine_async
-from quantdesk.core.machine import Machine
-from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
-from quantdesk.core.registry import (
-    Endpoints,
-    PageCache,
-    Variant,
-    discover,
-    local_digests,
-    new_http_client,
-    normalize_name,
+from quantdesk.cli.planning import (
+    Daemon,
+    add_fit_options,
+    machine_calibration,
+    machine_lines,
+    open_daemon,
+    plan_settings,
+    warn_daemon_down,
 )
-from quantdesk.core.registry.model_shape import model_shape
+from quantdesk.core.advice import (
+    Alternative,
+    LadderRow,
+    PlanSettings,
+    build_ladder,
+    estimate_speed,
+    reference_quality,
+)
+from quantdesk.core.advice.alternatives import alternatives_for
+from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.fit import Architecture, Calibration, FitResult, estimate_fit
+from quantdesk.core.fit.explain import explain
+from quantdesk.core.machine import Machine
+from quantdesk.core.ollama import OllamaClient
+from quantdesk.core.quant import parse_quant
+from quantdesk.core.registry import PageCache, Variant, normalize_name
 from quantdesk.core.registry.tags import size_token
-from quantdesk.core.store.load_pairs import read_calibration
 
 NAME = "fit"
-HELP = "say whether a model (installed or remote) fits this machine, and how it would load"
-
-
-def _size(text: str) -> int:
-    try:
-        return parse_size(text)
-    except QuantDeskError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def add_fit_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``fit`` and ``variants``: load settings and the what-if machine."""
-    parser.add_argument("--num-ctx", type=_positive, metavar="N",
-                        help="context length (default: what the daemon would pick here)")
-    parser.add_argument("--kv-cache-type", choices=("f16", "q8_0", "q4_0"), default="f16",
-                        help="KV cache type (OLLAMA_KV_CACHE_TYPE; needs flash attention)")
-    parser.add_argument("--flash-attention", action="store_true", default=None,
-                        help="assume OLLAMA_FLASH_ATTENTION=1")
-    parser.add_argument("--num-parallel", type=_positive, metavar="N",
-                        help="parallel request slots (OLLAMA_NUM_PARALLEL)")
-    parser.add_argument("--ollama-version", metavar="V",
-                        help="Ollama version whose memory rules apply (default: the daemon's)")
-    parser.add_argument("--gpu-mem", action="append", type=_size, metavar="SIZE",
-                        help="what if: a GPU with this much memory (repeat for more GPUs)")
-    parser.add_argument("--ram", type=_size, metavar="SIZE", help="what if: this much RAM")
-    parser.add_argument("--unified", action="store_true",
-                        help="what if: Apple-style unified memory")
-    parser.add_argument("--cpu-only", action="store_true", help="what if: no GPU")
+HELP = "say whether a model (installed or remote) fits the daemon's machine, and how it loads"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL",
                         help="llama3.1:8b-instruct-q4_K_M, llama3.1:8b, hf.co/owner/repo:Q4_K_M")
     add_fit_options(parser)
-
-
-async def machine_for(args: argparse.Namespace) -> Machine:
-    gpu_mem = getattr(args, "gpu_mem", None)
-    ram = getattr(args, "ram", None)
-    unified = bool(getattr(args, "unified", False))
-    cpu_only = bool(getattr(args, "cpu_only", False))
-    if not (gpu_mem or ram is not None or unified or cpu_only):
-        return await probe_machine_async()
-    # The override needs a RAM size; without --ram it is kept from the probe.
-    base = None if ram is not None else await probe_machine_async()
-    return machine_override(base, gpu_mem=gpu_mem, ram=ram, unified=unified, cpu_only=cpu_only)
-
-
-def fit_options(args: argparse.Namespace, version: str | None) -> FitOptions:
-    return FitOptions(
-        num_ctx=getattr(args, "num_ctx", None),
-        kv_cache_type=getattr(args, "kv_cache_type", "f16") or "f16",
-        flash_attention=getattr(args, "flash_attention", None),
-        num_parallel=getattr(args, "num_parallel", None),
-        ollama_version=getattr(args, "ollama_version", None) or version,
-    )
+    parser.add_argument("--loader", choices=("ollama", "transformers"), default="ollama",
+                        help="who loads it: Ollama (GGUF, default) or Hugging Face transformers "
+                             "(safetensors repositories)")
+    parser.add_argument("--load-in", choices=("nf4", "int8", "bf16", "fp16", "fp32"),
+                        default="bf16", help="with --loader transformers: bitsandbytes 4-bit "
+                                             "nf4, 8-bit, or unquantized weights")
 
 
 @dataclass(slots=True)
-class DaemonView:
-    """What the daemon says, or why it said nothing."""
+class FitReport:
+    result: FitResult
+    daemon: Daemon
+    settings: PlanSettings
+    row: LadderRow
+    alternatives: list[Alternative]
+    calibration: Calibration | None
+    origin: str = "from the registry"
+    snapshot: str = ""
+    notes: tuple[str, ...] = ()
 
-    client: OllamaClient
-    installed: dict[str, str]  # local name -> digest
-    version: str | None
-    down: DaemonUnreachable | None
-
-
-async def daemon_view(client: OllamaClient, want_version: bool) -> DaemonView:
-    try:
-        installed = local_digests(await client.tags())
-        version = await client.version() if want_version else None
-    except DaemonUnreachable as exc:
-        return DaemonView(client, {}, None, exc)
-    return DaemonView(client, installed, version, None)
-
-
-def warn_daemon_down(view: DaemonView, args: argparse.Namespace) -> None:
-    if view.down is None:
-        return
-    rules = "" if getattr(args, "ollama_version", None) else \
-        " with the newest Ollama's memory rules (pass --ollama-version to choose)"
-    err(f"{view.down} Continuing without it{rules}.")
+    def to_json(self) -> dict[str, Any]:
+        data = self.result.to_json()
+        data["estimate"]["calibrated_total_bytes"] = calibrated_total(self.result,
+                                                                      self.calibration)
+        data.update({
+            "explanation": explain(self.result),
+            "machine": self.daemon.view.to_json(),
+            "settings": self.settings.to_json(),
+            "origin": self.origin, "snapshot": self.snapshot or None,
+            "quality": None if self.row.quality is None else self.row.quality.to_json(),
+            "speed": None if self.row.speed is None else self.row.speed.to_json(),
+            "alternatives": [a.to_json() for a in self.alternatives],
+            "notes": [*self.notes, *self.daemon.view.notes],
+        })
+        return data
 
 
 def pick_variant(name: str, variants: list[Variant]) -> Variant:
@@ -153,81 +112,99 @@ def pick_variant(name: str, variants: list[Variant]) -> Variant:
     )
 
 
-def estimate(info: dict[str, Any], machine: Machine, opts: FitOptions, *, name: str,
-             tensors: list[Any] | None, weight_bytes: int | None, quant: Any) -> FitResult:
-    arch = Architecture.from_model_info(info, tensors=tensors)
-    return estimate_fit(arch, machine, opts, tensors=tensors, weight_bytes=weight_bytes,
-                        quant=quant, model=name)
+@dataclass(slots=True)
+class _Subject:
+    variant: Variant
+    info: dict[str, Any]
+    tensors: list[Any] | None
+    origin: str = "from the registry"
+    snapshot: str = ""
+    notes: tuple[str, ...] = ()
 
 
-async def _installed_fit(view: DaemonView, name: str, machine: Machine,
-                         args: argparse.Namespace) -> FitResult:
-    show = await view.client.show_shape(name)
+async def _installed(daemon: Daemon, name: str) -> _Subject:
+    show = await daemon.client.show_shape(name)
     tensors = [(t.name, t.type, tuple(t.shape)) for t in show.tensors] or None
-    quant = show.details.quantization_level or None
-    return estimate(dict(show.model_info), machine, fit_options(args, view.version),
-                    name=name, tensors=tensors, weight_bytes=None, quant=quant)
+    quant = parse_quant(show.details.quantization_level or "")
+    tag = name.rsplit(":", 1)[1] if ":" in name.rsplit("/", 1)[-1] else "latest"
+    variant = Variant(name=name, tag=tag, quant=quant, size_bytes=None, model_bytes=None,
+                      digest=daemon.installed.get(normalize_name(name)), installed=True)
+    return _Subject(variant, dict(show.model_info), tensors, "from the daemon")
 
 
-async def _remote_fit(view: DaemonView, name: str, machine: Machine,
-                      args: argparse.Namespace) -> FitResult:
-    async with new_http_client() as http:
-        endpoints = Endpoints.from_option(getattr(args, "registry", None))
-        found = await discover(name, http=http, endpoints=endpoints, cache=PageCache(),
-                               installed=view.installed)
-        variant = pick_variant(name, found.variants)
-        show = None if view.down else view.client.show_shape
+async def _remote(daemon: Daemon, name: str, args: argparse.Namespace) -> _Subject:
+    client = None if daemon.down else daemon.client
+    ladder = await build_ladder(name, client=client, endpoints=daemon.endpoints(args),
+                                cache=PageCache(), installed=daemon.installed, prefer=name,
+                                snapshot_shapes=False)
+    variant = pick_variant(name, ladder.variants)
+    if variant.name not in ladder.shapes:
+        # A narrowed name (one tag) has no siblings to read instead: its size's ladder has.
+        size = size_token(variant.tag)
+        wider = await build_ladder(f"{ladder.repository}:{size}" if size else ladder.repository,
+                                   client=client, endpoints=daemon.endpoints(args),
+                                   cache=PageCache(), installed=daemon.installed,
+                                   prefer=variant.name)
+        ladder.shapes.update(wider.shapes)
+        ladder.tensors.update(wider.tensors)
+        ladder.notes += [n for n in wider.notes if n not in ladder.notes]
+    if variant.name not in ladder.shapes:
+        raise QuantDeskError(ladder.problems.get(variant.name) or
+                             f"the architecture of {variant.name} could not be read")
+    # Where this variant's own header was read, its tensors give exact per-layer sizes.
+    return _Subject(variant, ladder.shapes[variant.name][1], ladder.tensors.get(variant.name),
+                    ladder.origin, ladder.snapshot_taken, tuple(ladder.notes))
+
+
+def _estimate(subject: _Subject, machine: Machine, settings: PlanSettings) -> FitResult:
+    arch = Architecture.from_model_info(subject.info, tensors=subject.tensors)
+    v = subject.variant
+    return estimate_fit(arch, machine, settings.options(), tensors=subject.tensors,
+                        weight_bytes=None if subject.tensors else v.model_bytes or v.size_bytes,
+                        quant=v.quant, model=v.name)
+
+
+async def _fit(args: argparse.Namespace) -> FitReport:
+    async with OllamaClient(getattr(args, "host", None)) as client:
+        daemon = await open_daemon(client, args)
+        if normalize_name(args.model) in daemon.installed:
+            subject = await _installed(daemon, args.model)
+        else:
+            warn_daemon_down(daemon, args)
+            subject = await _remote(daemon, args.model, args)
+    settings = plan_settings(args, daemon.version)
+    result = _estimate(subject, daemon.machine, settings)
+    row = LadderRow(subject.variant, size_token(subject.variant.tag) or "", "", result,
+                    quality=reference_quality(subject.variant.quant, args.model),
+                    speed=estimate_speed(result, daemon.machine))
+
+    def refit(r: LadderRow, m: Machine, s: PlanSettings) -> FitResult | None:
         try:
-            shape = await model_shape(variant, found.variants, http=http, show=show)
+            return _estimate(subject, m, s)
         except QuantDeskError:
-            if found.source == "huggingface":
-                raise
-            # A narrowed name (one tag) has no siblings yet: the same size's ladder has.
-            size = size_token(variant.tag)
-            wider = await discover(f"{found.repository}:{size}" if size else found.repository,
-                                   http=http, endpoints=endpoints, cache=PageCache(),
-                                   installed=view.installed)
-            shape = await model_shape(variant, wider.variants, http=http, show=show)
-    tensors = shape.tensors if shape.from_name == variant.name else None
-    return estimate(shape.model_info, machine, fit_options(args, view.version),
-                    name=variant.name, tensors=tensors,
-                    weight_bytes=None if tensors else variant.model_bytes, quant=variant.quant)
+            return None
 
-
-async def machine_calibration(machine: Machine) -> Calibration | None:
-    """This machine's learnt correction, or None while there is none to apply. A history
-    file that cannot be read costs the correction, not the command."""
-    try:
-        cal = await asyncio.to_thread(read_calibration, machine)
-    except (QuantDeskError, OSError) as exc:
-        err(f"No calibration from past loads: {exc}")
-        return None
-    return cal if cal.active else None
+    alternatives = alternatives_for(row, daemon.machine, settings, refit)
+    return FitReport(result, daemon, settings, row, alternatives,
+                     await machine_calibration(daemon.view), subject.origin, subject.snapshot,
+                     subject.notes)
 
 
 def calibrated_total(result: FitResult, cal: Calibration | None) -> int | None:
     return cal.apply(result.estimate.total_bytes) if cal is not None else None
 
 
-async def _fit(args: argparse.Namespace) -> tuple[FitResult, Calibration | None]:
-    async with OllamaClient(getattr(args, "host", None)) as client:
-        view = await daemon_view(client, want_version=not getattr(args, "ollama_version", None))
-        machine = await machine_for(args)
-        if normalize_name(args.model) in view.installed:
-            result = await _installed_fit(view, args.model, machine, args)
-        else:
-            warn_daemon_down(view, args)
-            result = await _remote_fit(view, args.model, machine, args)
-    return result, await machine_calibration(machine)
-
-
-def _print_people(r: FitResult, cal: Calibration | None) -> None:
+def _print_people(report: FitReport) -> None:
     out = sys.stdout
+    r, cal = report.result, report.calibration
     e, p = r.estimate, r.placement
-    out.write(f"{r.model}  ({r.quant}, context {r.num_ctx}, Ollama {r.ollama_version} rules)\n")
+    out.write(f"{r.model}  ({r.quant}, context {r.num_ctx}, Ollama {r.ollama_version} rules, "
+              f"{report.origin})\n")
+    for line in machine_lines(report.daemon.view):
+        out.write(f"  {line}\n")
     out.write(f"  verdict      {r.verdict}: {r.reason}\n")
     out.write(f"  weights      {human_bytes(e.weights_bytes)}\n")
-    out.write(f"  KV cache     {human_bytes(e.kv_cache_bytes)}\n")
+    out.write(f"  KV cache     {human_bytes(e.kv_cache_bytes)} ({r.kv_cache_type})\n")
     out.write(f"  graph        {human_bytes(e.graph_bytes)}\n")
     out.write(f"  overhead     {human_bytes(e.overhead_bytes)}\n")
     out.write(f"  total        {human_bytes(e.total_bytes)}\n")
@@ -236,14 +213,26 @@ def _print_people(r: FitResult, cal: Calibration | None) -> None:
                   f"({cal.describe()})\n")
     out.write(f"  GPU layers   {p.gpu_layers} of {p.total_layers}\n")
     out.write(f"  max GPU ctx  {r.max_gpu_ctx or 'none'}\n")
+    if report.row.quality is not None and report.row.quality.words():
+        out.write(f"  quality      {report.row.quality.words()}\n")
+    if report.row.speed is not None and report.row.speed.tokens_per_s:
+        out.write(f"  speed        {report.row.speed.words()}: {report.row.speed.basis}\n")
+    if r.flash_note:
+        out.write(f"  flash attn   {r.flash_note}\n")
+    for a in report.alternatives:
+        out.write(f"  to fit fully {a.text}\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    result, cal = asyncio.run(_fit(args))
+    if getattr(args, "loader", "ollama") == "transformers":
+        from quantdesk.cli.transformers_fit import run_transformers
+
+        return run_transformers(args)
+    report = asyncio.run(_fit(args))
     if getattr(args, "json", False):
-        data = result.to_json()
-        data["estimate"]["calibrated_total_bytes"] = calibrated_total(result, cal)
-        print_json(data)
+        print_json(report.to_json())
     else:
-        _print_people(result, cal)
+        _print_people(report)
+    for note in report.notes:
+        err(note)
     return 0

@@ -12,7 +12,12 @@ import sys
 
 from quantdesk.cli.output import print_json, print_table
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.hardware import machine_override, machine_to_json, parse_size, probe_machine
+from quantdesk.core.hardware import (
+    machine_override,
+    machine_to_json,
+    parse_memory_size,
+    probe_machine,
+)
 from quantdesk.core.machine import Machine
 from quantdesk.core.units import gib
 
@@ -22,7 +27,7 @@ HELP = "show the GPUs, memory and CPU detected here (or a what-if machine)"
 
 def _size(text: str) -> int:
     try:
-        return parse_size(text)
+        return parse_memory_size(text)
     except QuantDeskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 

@@ -1,12 +1,17 @@
 """``quantdesk sim``: run the simulated Ollama daemon until Ctrl-C.
 
 Useful for trying the app or the CLI without Ollama: start it, then point
-``OLLAMA_HOST`` (or ``--host``) at the address it prints.
+``OLLAMA_HOST`` (or ``--host``) at the address it prints. While it runs it registers a host
+profile for its address (source "simulated": its machine and its registry), so ``variants``
+and ``fit`` against it judge for the simulated machine and read its registry without
+``--registry``; the profile goes when the simulator stops (or its process dies).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import threading
 
@@ -85,6 +90,14 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             f"cannot listen on {args.bind}:{args.port} ({exc.strerror or exc}); "
             "pick another port with --port, or --port 0 for any free one."
         ) from exc
+    from quantdesk.core.hosts import remove_profile, save_profile
+    from quantdesk.sim.launch import host_profile
+
+    try:
+        save_profile(host_profile(sim))
+    except OSError as exc:
+        sys.stderr.write(f"quantdesk: the simulated machine was not registered ({exc}); "
+                         "pass --registry and --gpu-mem to fit and variants\n")
     if getattr(args, "json", False):
         print_json(sim.describe())
         sys.stdout.flush()
@@ -97,4 +110,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         pass
     finally:
         sim.stop()
+        # a simulated profile left behind lapses with this process anyway
+        with contextlib.suppress(OSError):
+            remove_profile(sim.host, pid=os.getpid())
     return 0

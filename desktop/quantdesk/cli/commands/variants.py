@@ -1,81 +1,45 @@
-"""``quantdesk variants MODEL``: every quantization of a model, its size, status and fit here.
+"""``quantdesk variants MODEL``: every quantization of a model, judged on the daemon's machine.
 
 One row per variant (aliases such as ``latest`` and ``8b`` shown on the variant they point
-at), with exact download sizes from the registry, installed / update-available status from the
-daemon (optional), and the fit verdict on this machine, or the what-if machine given with the
-same hardware options as ``quantdesk fit``. The best variant that runs fully on the GPU is
-marked (the most precise one; if none does, the most precise that runs partly on it).
-Where real loads taught this machine a correction, each fit also gives the calibrated total
-(``calibrated_total_bytes``; null without one).
+at): exact download size from the registry, installed / update status from the daemon, the
+fit on the daemon's machine (probed on loopback; a host profile for a daemon elsewhere; the
+what-if machine of ``--gpu-mem`` …), published quality figures for the quant type (or Compare's
+own for this model) and an expected speed. Above the table: which machine the verdicts are
+for, the pick with why, a pick per model size and what to change to make a better one fit.
+With no registry reachable the ladder comes from the bundled snapshot and says of which date.
+
+``--json`` prints ``{model, machine, settings, origin, snapshot, flash_attention,
+recommendation: {pick, why, per_size, alternatives}, variants: [...], notes}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass
-from typing import Any
 
-from quantdesk.cli.commands.fit import (
-    DaemonView,
+from quantdesk.cli.output import err, human_bytes, print_json, print_table
+from quantdesk.cli.planning import (
     add_fit_options,
-    calibrated_total,
-    daemon_view,
-    estimate,
-    fit_options,
     machine_calibration,
-    machine_for,
+    machine_lines,
+    open_daemon,
+    plan_settings,
+    settings_words,
     warn_daemon_down,
 )
-from quantdesk.cli.output import err, human_bytes, print_json, print_table
+from quantdesk.core.advice import LadderRow, Plan, build_ladder, make_plan, read_measured
+from quantdesk.core.advice.measured import Measured
 from quantdesk.core.errors import QuantDeskError
-from quantdesk.core.fit import Calibration, FitResult
-from quantdesk.core.machine import Machine
+from quantdesk.core.fit.explain import context_words
 from quantdesk.core.ollama import OllamaClient
-from quantdesk.core.registry import (
-    Discovery,
-    Endpoints,
-    PageCache,
-    Variant,
-    discover,
-    new_http_client,
-)
-from quantdesk.core.registry.best import Placement, pick_best
-from quantdesk.core.registry.model_shape import model_shape
-from quantdesk.core.registry.tags import size_token
+from quantdesk.core.registry import PageCache
 
 NAME = "variants"
-HELP = "list a model's quantization variants with exact sizes, status and fit on this machine"
+HELP = "list a model's quantization variants with sizes, fit, quality and speed, and a pick"
 
-# The command's JSON rows have never carried these two of Variant.to_json's keys.
-_NOT_IN_ROW_JSON = ("confirmed", "architecture")
 _BADGES = {"gpu": "GPU", "partial": "partial", "cpu": "CPU only", "no": "won't fit"}
-
-
-@dataclass(slots=True)
-class Row:
-    variant: Variant
-    fit: FitResult | None
-    fit_error: str = ""
-    best: bool = False
-    calibrated_bytes: int | None = None  # the total with this machine's learnt correction
-
-    def to_json(self) -> dict[str, Any]:
-        f = self.fit
-        variant = {k: value for k, value in self.variant.to_json().items()
-                   if k not in _NOT_IN_ROW_JSON}
-        return {
-            **variant,
-            "best": self.best,
-            "fit": None if f is None else {
-                "verdict": f.verdict,
-                "total_bytes": f.estimate.total_bytes,
-                "gpu_layers": f.placement.gpu_layers,
-                "total_layers": f.placement.total_layers,
-                "calibrated_total_bytes": self.calibrated_bytes,
-            },
-            "fit_error": self.fit_error or None,
-        }
+_HINTS = {"context": "--num-ctx {to}", "kv_cache": "--flash-attention on --kv-cache-type {to}",
+          "flash_attention": "--flash-attention on", "vram": ""}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,114 +48,123 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_fit_options(parser)
 
 
-def _groups(variants: list[Variant]) -> dict[str, list[Variant]]:
-    """Variants sharing a size share an architecture: one header read per group."""
-    out: dict[str, list[Variant]] = {}
-    for v in variants:
-        out.setdefault(size_token(v.tag) or "", []).append(v)
-    return out
+async def _measured(repository: str) -> Measured | None:
+    try:
+        return await asyncio.to_thread(read_measured, repository)
+    except (QuantDeskError, OSError) as exc:
+        err(f"Compare history not read: {exc}")
+        return None
 
 
-async def _rows(found: Discovery, view: DaemonView, machine: Machine,
-                args: argparse.Namespace, http: Any) -> list[Row]:
-    opts = fit_options(args, view.version)
-    rows: list[Row] = []
-    for group in _groups(found.variants).values():
-        # The default pick of the group is the likeliest to be installed or cached upstream.
-        first = next((v for v in group if v.installed), group[len(group) // 2])
-        try:
-            shape = await model_shape(first, group, http=http,
-                                      show=None if view.down else view.client.show)
-        except QuantDeskError as exc:
-            rows += [Row(v, None, str(exc)) for v in group]
-            continue
-        for v in group:
-            try:
-                result = estimate(shape.model_info, machine, opts, name=v.name, tensors=None,
-                                  weight_bytes=v.model_bytes, quant=v.quant)
-            except QuantDeskError as exc:
-                rows.append(Row(v, None, str(exc)))
-                continue
-            rows.append(Row(v, result))
-    order = {id(v): i for i, v in enumerate(found.variants)}
-    rows.sort(key=lambda r: order[id(r.variant)])
-    _mark_best(rows)
-    return rows
-
-
-def _mark_best(rows: list[Row]) -> None:
-    fits = [None if r.fit is None else Placement(r.fit.verdict, r.fit.placement.gpu_layers)
-            for r in rows]
-    index = pick_best([r.variant for r in rows], fits)
-    if index is not None:
-        rows[index].best = True
-
-
-async def _variants(
-    args: argparse.Namespace,
-) -> tuple[Discovery, list[Row], Calibration | None]:
+async def build_plan(args: argparse.Namespace) -> Plan:
     async with OllamaClient(getattr(args, "host", None)) as client:
-        view = await daemon_view(client, want_version=not getattr(args, "ollama_version", None))
-        warn_daemon_down(view, args)
-        machine = await machine_for(args)
-        async with new_http_client() as http:
-            found = await discover(
-                args.model, http=http,
-                endpoints=Endpoints.from_option(getattr(args, "registry", None)),
-                cache=PageCache(), installed=view.installed)
-            rows = await _rows(found, view, machine, args, http)
-    cal = await machine_calibration(machine)
-    for r in rows:
-        r.calibrated_bytes = calibrated_total(r.fit, cal) if r.fit else None
-    return found, rows, cal
+        daemon = await open_daemon(client, args)
+        warn_daemon_down(daemon, args)
+        ladder = await build_ladder(args.model, client=None if daemon.down else client,
+                                    endpoints=daemon.endpoints(args), cache=PageCache(),
+                                    installed=daemon.installed)
+    settings = plan_settings(args, daemon.version)
+    return make_plan(ladder, daemon.view, settings,
+                     measured=await _measured(ladder.repository),
+                     calibration=await machine_calibration(daemon.view))
 
 
-def _status(v: Variant) -> str:
+def _status(r: LadderRow) -> str:
+    v = r.variant
     if v.update_available:
         return "update"
     return "installed" if v.installed else ""
 
 
-def _print_people(found: Discovery, rows: list[Row], cal: Calibration | None) -> None:
-    table = []
-    for r in rows:
-        v, f = r.variant, r.fit
-        badge = _BADGES.get(f.verdict, f.verdict) if f else "?"
-        if f and f.verdict == "partial":
-            badge = f"partial {f.placement.gpu_layers}/{f.placement.total_layers}"
-        table.append((
-            ("* " if r.best else "  ") + v.tag,
-            v.quant.name if v.quant else v.quant_label or "?",
-            human_bytes(v.size_bytes),
-            (v.digest or "").removeprefix("sha256:")[:12],
-            _status(v),
-            badge,
-            _needs(r),
-            ", ".join(v.aliases) or ("not pullable" if not v.pullable else ""),
-        ))
-    print_table(("  TAG", "QUANT", "SIZE", "DIGEST", "STATUS", "FIT", "NEEDS", "NOTE"), table)
-    if any(r.best for r in rows):
-        print("\nMarked *: the best that fits, the most precise variant that runs on the GPU here")
-    if cal is not None:
-        print(f"NEEDS in brackets: with this machine's correction. {cal.describe()}.")
-    errors = sorted({r.fit_error for r in rows if r.fit_error})
-    for message in errors:
-        err(f"fit unknown for some variants: {message}")
-    for note in found.notes:
-        err(note)
+def _fit_cell(r: LadderRow) -> str:
+    f = r.fit
+    if f is None:
+        return "?"
+    if f.verdict == "partial":
+        return f"partial {f.placement.gpu_layers}/{f.placement.total_layers}"
+    return _BADGES.get(f.verdict, f.verdict)
 
 
-def _needs(r: Row) -> str:
+def _needs(r: LadderRow) -> str:
     if r.fit is None:
         return ""
     text = human_bytes(r.fit.estimate.total_bytes)
     return f"{text} ({human_bytes(r.calibrated_bytes)})" if r.calibrated_bytes else text
 
 
+def _quality(r: LadderRow) -> str:
+    q = r.quality
+    if q is None or q.mean_kld is None:
+        return ""
+    return f"{q.mean_kld:.4f}" + ("*" if q.kind == "measured" else "")
+
+
+def _speed(r: LadderRow) -> str:
+    s = r.speed
+    if s is None or s.tokens_per_s is None:
+        return ""
+    return f"{s.tokens_per_s:.0f}" + ("*" if s.kind == "measured" else "")
+
+
+def print_plan(plan: Plan) -> None:
+    rec = plan.recommendation
+    first = next((r.fit for r in plan.rows if r.fit), None)
+    print(f"{plan.model}: " + "\n".join(machine_lines(plan.machine)))
+    if first is not None:
+        words = settings_words(plan.settings, first.num_ctx, first.ollama_version)
+        print(f"Ladder {plan.origin}; {words}")
+    if plan.flash is not None and plan.flash.note:
+        print(f"Flash attention: {plan.flash.note}")
+    print()
+    if rec.pick is not None:
+        print(f"Pick: {rec.pick.name} ({_fit_cell(rec.pick)})")
+    print(f"  {rec.why}")
+    for s in rec.per_size:
+        print(f"  {s.size or 'model'}: {s.pick.variant.tag if s.pick else 'none'} - {s.why}")
+    if rec.alternatives:
+        print("What to change:")
+        for a in rec.alternatives:
+            hint = _HINTS[a.change].format(to=a.to)
+            print(f"  - {a.text}" + (f"  ({hint})" if hint else ""))
+    print()
+    table = []
+    for r in plan.rows:
+        v = r.variant
+        table.append((
+            ("* " if rec.pick is not None and r.name == rec.pick.name else "  ") + v.tag,
+            v.quant.name if v.quant else v.quant_label or "?",
+            human_bytes(v.size_bytes) + ("" if v.confirmed else "~"),
+            _status(r), _fit_cell(r), _needs(r),
+            context_words(r.fit.max_gpu_ctx) if r.fit and r.fit.max_gpu_ctx else "-",
+            _quality(r), _speed(r),
+            ", ".join(v.aliases) or ("not pullable" if not v.pullable else ""),
+        ))
+    print_table(("  TAG", "QUANT", "SIZE", "STATUS", "FIT", "NEEDS", "MAX CTX", "KLD",
+                 "TOK/S", "NOTE"), table)
+    print()
+    _footnotes(plan)
+
+
+def _footnotes(plan: Plan) -> None:
+    measured_on = sorted({r.quality.measured_on for r in plan.rows
+                          if r.quality and r.quality.kind == "reference"})
+    if measured_on:
+        print("KLD: mean KL divergence from fp16 published by llama.cpp for the quant type, "
+              f"measured on {', '.join(measured_on)}, not on this model; * = measured here.")
+    print("TOK/S: generation speed estimated from memory bandwidth; * = measured here. "
+          "SIZE ~: as printed or estimated, not confirmed by a manifest.")
+    errors = sorted({r.fit_error for r in plan.rows if r.fit_error})
+    for message in errors:
+        err(f"fit unknown for some variants: {message}")
+    for note in plan.notes:
+        if note not in plan.machine.notes:  # those are printed under the machine line
+            err(note)
+
+
 def run(args: argparse.Namespace) -> int:
-    found, rows, cal = asyncio.run(_variants(args))
+    plan = asyncio.run(build_plan(args))
     if getattr(args, "json", False):
-        print_json([r.to_json() for r in rows])
+        print_json(plan.to_json())
     else:
-        _print_people(found, rows, cal)
+        print_plan(plan)
     return 0

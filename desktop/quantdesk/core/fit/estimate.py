@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from quantdesk.core.architecture import Architecture
+from quantdesk.core.fit import flash as fa
 from quantdesk.core.fit import graph as graphs
 from quantdesk.core.fit import rules
+from quantdesk.core.fit.explain import verdict_and_reason
 from quantdesk.core.fit.kv import KvLayer, kv_plan, layer_bytes
 from quantdesk.core.fit.layers import LayerWeights, TensorSpec, from_shape, from_tensors
 from quantdesk.core.fit.layout import (
@@ -29,7 +31,6 @@ from quantdesk.core.fit.result import (
     FitResult,
     GpuShare,
     Placement,
-    Verdict,
 )
 from quantdesk.core.machine import Gpu, Machine
 from quantdesk.core.quant import QuantLevel, parse_quant
@@ -173,8 +174,9 @@ def estimate_fit(
     version = rules.parse_version(opts.ollama_version)
     era = rules.era_for(version, arch.arch)
     groups, names = _devices(machine, version)
-    flash, kv_ok = rules.resolve_flash(opts.flash_attention, version, arch.arch, bool(groups))
-    kv_type = opts.kv_cache_type if kv_ok else "f16"
+    state = fa.resolve(fa.as_setting(opts.flash_attention), opts.kv_cache_type, version, arch,
+                       machine.usable_gpus)
+    flash, kv_type = state.enabled, state.kv_used
     prep = _Prepared(
         arch=arch,
         weights=weights,
@@ -200,7 +202,7 @@ def estimate_fit(
         # Ollama refuses a Metal load larger than physical memory and runs it on the CPU
         prep.groups = []
         lay, devs = prep.layout(num_ctx, parallel)
-    verdict, reason = _verdict(prep, machine, lay, devs)
+    verdict, reason = verdict_and_reason(machine, lay, devs, prep.total_layers, prep.names)
     return FitResult(
         model=model,
         quant=level.name if level else "",
@@ -226,6 +228,7 @@ def estimate_fit(
         reason=reason,
         ps_size=lay.size,
         ps_size_vram=lay.vram,
+        flash_note=state.note,
     )
 
 
@@ -250,42 +253,3 @@ def max_gpu_ctx(prep: _Prepared, parallel: int) -> int:
         else:
             hi = mid
     return lo * CTX_STEP
-
-
-def _verdict(
-    prep: _Prepared, machine: Machine, lay: Layout, devs: list[Device]
-) -> tuple[Verdict, str]:
-    gib = rules.gib_text
-    swap = 0 if machine.unified else machine.ram.swap_free_bytes
-    ram_free = machine.ram.available_bytes + swap
-    free = sum(d.free for d in devs)
-    where = " + ".join(prep.names.get(d.index, "the GPU") for d in devs) or "the GPU"
-    total = prep.total_layers
-    if lay.cpu_bytes > ram_free:
-        return "no", (
-            f"Needs {gib(lay.cpu_bytes)} of RAM but only {gib(ram_free)} of RAM is free: "
-            "it will not load"
-        )
-    if lay.gpu_layers == total:
-        return "gpu", (
-            f"Needs {gib(lay.size)}, {gib(free)} free on {where}: all {total} layers on the GPU"
-        )
-    if lay.gpu_layers:
-        return "partial", (
-            f"{lay.gpu_layers} of {total} layers fit in {gib(free)} free; the rest runs on the "
-            "CPU, expect it several times slower"
-        )
-    if not machine.usable_gpus:
-        return "cpu", (
-            f"No usable GPU: runs on the CPU with {gib(lay.size)} of RAM "
-            f"({gib(ram_free)} free), expect it several times slower than on a GPU"
-        )
-    if not devs:
-        return "cpu", (
-            f"Needs {gib(lay.vram or lay.size)}, more than this machine's "
-            f"{gib(machine.ram.total_bytes)} of memory, so Ollama runs it on the CPU"
-        )
-    return "cpu", (
-        f"Not even one layer fits in {gib(free)} free on {where}; it runs on the CPU "
-        f"with {gib(lay.size)} of RAM, expect it several times slower"
-    )

@@ -63,6 +63,7 @@ class FitResult:
     reason: str
     ps_size: int  # what `ollama ps` / /api/ps would report as size
     ps_size_vram: int
+    flash_note: str = ""  # why flash attention / the KV type came out as they did ("" if plain)
 
     @property
     def ps_size_text(self) -> str:
@@ -97,4 +98,7 @@ class FitResult:
             "verdict": self.verdict,
             "max_gpu_ctx": self.max_gpu_ctx,
             "reason": self.reason,
+            "kv_cache_type": self.kv_cache_type,
+            "flash_attention": self.flash_attention,
+            "flash_note": self.flash_note or None,
         }

@@ -11,6 +11,8 @@ import math
 import re
 from typing import Literal
 
+from quantdesk.core import units
+
 Era = Literal["static", "measured", "server"]
 Version = tuple[int, int, int]
 
@@ -40,21 +42,6 @@ OLLAMA_ENGINE = frozenset(
         "mllama",
     }
 )
-# Architectures whose flash attention Ollama turns on by itself, and since when.
-_FLASH_BY_DEFAULT: dict[str, Version] = {
-    "gptoss": (0, 11, 8),
-    "gpt-oss": (0, 11, 8),
-    "gemma3": (0, 12, 6),
-    "qwen3": (0, 12, 0),
-    "qwen3moe": (0, 12, 0),
-    "qwen3vl": (0, 12, 0),
-    "mistral3": (0, 12, 0),
-    "qwen35": (0, 12, 0),
-    "qwen35moe": (0, 12, 0),
-    "qwen3next": (0, 12, 0),
-}
-
-
 def parse_version(text: str | None) -> Version:
     """``"0.12.10"``, ``"v0.6.7-rc1"`` or ``None`` (= the newest rules) as a comparable tuple."""
     m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text or NEWEST_VERSION)
@@ -110,29 +97,9 @@ def default_num_ctx(
     return max(1, min(ctx, trained)) if trained else ctx
 
 
-def resolve_flash(
-    option: bool | None, version: Version, arch: str, has_gpu: bool
-) -> tuple[bool, bool]:
-    """(flash attention on, quantised KV honoured) for an option of on/off/None (= default)."""
-    if option is not None:
-        return option, option
-    since = _FLASH_BY_DEFAULT.get(arch)
-    if since is not None and version >= since and has_gpu:
-        return True, True
-    if version >= (0, 30, 0) or (version >= (0, 13, 4) and has_gpu):
-        # "auto": on, but a quantised cache still needs OLLAMA_FLASH_ATTENTION=1 explicitly
-        return True, ollama_engine(arch)
-    return False, False
-
-
 def ps_size_text(n: int) -> str:
     """``format.HumanBytes``: decimal units, whole numbers from 10 up, one decimal below."""
-    units = (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3))
-    unit, scale = next(((u, s) for u, s in units if n >= s), ("B", 1))
-    value = n / scale
-    if value >= 10 or value == math.trunc(value):
-        return f"{int(value)} {unit}"
-    return f"{value:.1f} {unit}"
+    return units.gb(n)
 
 
 def processor_text(size: int, vram: int) -> str:
@@ -143,9 +110,3 @@ def processor_text(size: int, vram: int) -> str:
         return "100% GPU"
     cpu = math.floor((size - vram) / size * 100 + 0.5)  # Go's math.Round: half away from zero
     return f"{cpu}%/{100 - cpu}% CPU/GPU"
-
-
-def gib_text(n: int) -> str:
-    """Binary gigabytes the way the reason line prints them ("6.5 GiB", "21 GiB")."""
-    value = n / GiB
-    return f"{value:.1f} GiB" if value < 10 else f"{round(value)} GiB"

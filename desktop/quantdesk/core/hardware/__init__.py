@@ -25,6 +25,7 @@ from quantdesk.core.hardware.overrides import (
     OverrideError,
     SizeError,
     machine_override,
+    parse_memory_size,
     parse_size,
 )
 from quantdesk.core.hardware.serialize import machine_to_json
@@ -38,6 +39,7 @@ __all__ = [
     "machine_override",
     "machine_to_json",
     "metal_share",
+    "parse_memory_size",
     "parse_size",
     "probe_machine",
     "probe_machine_async",

@@ -1,7 +1,10 @@
 """ "What if" machines: hardware given by the user instead of probed, and the sizes they type.
 
 Sizes follow the usual convention: ``GiB``/``MiB``/``Gi`` are binary, ``GB``/``MB`` decimal,
-and a bare letter (``16G``, ``512M``, as docker and java write memory) binary.
+and a bare letter (``16G``, ``512M``, as docker and java write memory) binary. Memory of a
+what-if machine is read the way vendors write it (:func:`parse_memory_size`): an "8 GB card"
+and "32 GB of RAM" hold 8 GiB and 32 GiB, so ``8GB`` there means 8 GiB, and the machine's
+description says so.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.hardware.apple import metal_share, share_note
 from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
-from quantdesk.core.units import gib
+from quantdesk.core.units import card_text
 
 _PREFIXES = "KMGTP"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)
@@ -27,8 +30,13 @@ class OverrideError(QuantDeskError):
     """A "what if" that contradicts itself or lacks a figure."""
 
 
-def parse_size(text: str) -> int:
-    """Bytes in ``text``: ``24GiB``, ``24GB``, ``24576MiB``, ``1.5TB``, ``512M`` or plain bytes."""
+NOMINAL_NOTE = "sizes read as vendors write them: 8 GB = 8 GiB"
+
+
+def parse_size(text: str, *, nominal: bool = False) -> int:
+    """Bytes in ``text``: ``24GiB``, ``24GB``, ``24576MiB``, ``1.5TB``, ``512M`` or plain bytes.
+
+    ``nominal``: every unit is binary, as memory sizes are sold (``8GB`` = 8 GiB)."""
     match = _SIZE.match(text)
     if match is None:
         raise SizeError(f"{text!r} is not a size; write it like 24GiB, 24GB, 512MiB or 1.5TB")
@@ -41,11 +49,16 @@ def parse_size(text: str) -> int:
         raise SizeError(f"{text!r} is not a size") from exc
     power = _PREFIXES.index(prefix.upper()) + 1 if prefix else 0
     # Binary when spelled binary or when the unit is a bare letter; decimal only for "GB" & co.
-    base = 1000 if (byte and not binary) else 1024
+    base = 1000 if (byte and not binary and not nominal) else 1024
     size = int(value * base**power)
     if size <= 0:
         raise SizeError(f"{text!r} is zero bytes; give a size above zero")
     return size
+
+
+def parse_memory_size(text: str) -> int:
+    """A what-if GPU or RAM size: ``8GB``, ``8G`` and ``8GiB`` all mean 8 GiB."""
+    return parse_size(text, nominal=True)
 
 
 def _check_positive(label: str, sizes: list[int]) -> None:
@@ -59,7 +72,7 @@ def _hypothetical_gpus(sizes: list[int]) -> tuple[Gpu, ...]:
         Gpu(
             vendor="other",
             index=i,
-            name=f"GPU with {gib(size)} (what if)",
+            name=f"GPU with {card_text(size)} (what if)",
             total_bytes=size,
             free_bytes=size,
             note="hypothetical card, all memory free",
@@ -72,7 +85,7 @@ def _unified_gpu(ram_bytes: int, share: int | None = None) -> Gpu:
     if share is None:
         size, note = metal_share(ram_bytes), share_note(ram_bytes)
     else:
-        size, note = share, f"unified memory; GPU limit set to {gib(share)} (what if)"
+        size, note = share, f"unified memory; GPU limit set to {card_text(share)} (what if)"
     return Gpu(
         vendor="apple",
         index=0,
@@ -128,16 +141,19 @@ def machine_override(
         gpus, words = (), ["CPU only (no GPU)"]
     elif unified:
         gpus = (_unified_gpu(ram_info.total_bytes, sizes[0] if sizes else None),)
-        words = [f"Apple unified memory (GPU may use {gib(gpus[0].total_bytes)})"]
+        words = [f"Apple unified memory (GPU may use {card_text(gpus[0].total_bytes)})"]
     elif sizes:
         gpus = _hypothetical_gpus(sizes)
-        words = [f"{'GPU' if len(sizes) == 1 else 'GPUs'} of " + " + ".join(map(gib, sizes))]
+        words = [f"{'GPU' if len(sizes) == 1 else 'GPUs'} of "
+                 + " + ".join(map(card_text, sizes))]
     elif ram is not None and any(g.unified for g in gpus):
         # On a Mac the GPU's share is a fraction of RAM, so more RAM means a larger share.
         gpus = (_unified_gpu(ram_info.total_bytes),)
-        words = [f"Apple unified memory (GPU may use {gib(gpus[0].total_bytes)})"]
+        words = [f"Apple unified memory (GPU may use {card_text(gpus[0].total_bytes)})"]
     if ram is not None:
-        words.append(f"{gib(ram)} RAM")
+        words.append(f"{card_text(ram)} RAM")
+    if sizes or ram is not None:
+        words.append(NOMINAL_NOTE)
 
     cpu = base.cpu if base is not None else Cpu(model="unspecified", cores=0)
     probes = dict(base.probes) if base is not None else {}

@@ -18,6 +18,7 @@ from quantdesk.core.registry.errors import (
 )
 from quantdesk.core.registry.variants import (
     Variant,
+    is_base_model,
     local_digests,
     normalize_name,
     with_local_status,
@@ -35,6 +36,7 @@ __all__ = [
     "Variant",
     "default_cache_dir",
     "discover",
+    "is_base_model",
     "local_digests",
     "new_http_client",
     "normalize_name",

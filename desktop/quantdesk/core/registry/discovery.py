@@ -37,7 +37,7 @@ from quantdesk.core.registry.tags import (
 )
 from quantdesk.core.registry.variants import Variant, with_local_status
 
-Source = Literal["page", "cache", "probe", "huggingface"]
+Source = Literal["page", "cache", "probe", "huggingface", "snapshot"]
 
 
 @dataclass(slots=True)

@@ -85,18 +85,18 @@ def _same_origin(a: str, b: str) -> bool:
     return (ua.scheme, ua.host, ua.port) == (ub.scheme, ub.host, ub.port)
 
 
-async def list_gguf_files(
+async def list_tree(
     http: httpx.AsyncClient, endpoints: Endpoints, owner: str, repo: str
-) -> list[GgufFile]:
-    """Every .gguf file of the repository's main branch, following pagination.
+) -> list[dict[str, Any]]:
+    """Every entry of the repository's main branch (files and folders), following pagination.
 
     Bounded whatever the server says: at most ``_MAX_PAGES`` pages of at most
     ``rhttp.MAX_LISTING_BYTES``, ``_MAX_ENTRIES`` entries in all, and ``MAX_GGUF_FILES``
     GGUF files; pagination never leaves the first page's server.
     """
     first = url = endpoints.hf_tree_url(owner, repo)
-    files: list[GgufFile] = []
-    seen = 0
+    out: list[dict[str, Any]] = []
+    ggufs = 0
     for _ in range(_MAX_PAGES):
         resp = await rhttp.get(http, url, ok_missing=True, max_bytes=rhttp.MAX_LISTING_BYTES)
         if resp is None:
@@ -107,11 +107,10 @@ async def list_gguf_files(
             raise RegistryResponseError(url, f"a file listing that is {exc}") from None
         if not isinstance(entries, list):
             raise RegistryResponseError(url, "a file listing that is not a list")
-        seen += len(entries)
-        files.extend(f for e in entries if isinstance(e, dict) and (f := _entry_file(e)))
-        if seen > _MAX_ENTRIES or len(files) > MAX_GGUF_FILES:
-            what = f"{len(files):,} GGUF files" if len(files) > MAX_GGUF_FILES \
-                else f"{seen:,} files"
+        out.extend(e for e in entries if isinstance(e, dict))
+        ggufs += sum(1 for e in entries if isinstance(e, dict) and _entry_file(e))
+        if len(out) > _MAX_ENTRIES or ggufs > MAX_GGUF_FILES:
+            what = f"{ggufs:,} GGUF files" if ggufs > MAX_GGUF_FILES else f"{len(out):,} files"
             raise RegistryResponseError(
                 first, f"a listing of at least {what}; QuantDesk reads repositories of up to "
                 f"{MAX_GGUF_FILES:,} GGUF files and {_MAX_ENTRIES:,} files in all")
@@ -122,7 +121,15 @@ async def list_gguf_files(
         if not _same_origin(url, first):
             raise RegistryResponseError(first, f"a next page on another server "
                                         f"({brief(url, 80)}), which QuantDesk does not follow")
-    return files
+    return out
+
+
+async def list_gguf_files(
+    http: httpx.AsyncClient, endpoints: Endpoints, owner: str, repo: str
+) -> list[GgufFile]:
+    """Every .gguf file of the repository's main branch, following pagination."""
+    entries = await list_tree(http, endpoints, owner, repo)
+    return [f for e in entries if (f := _entry_file(e))]
 
 
 def variants_from_files(owner: str, repo: str, files: list[GgufFile],

@@ -56,6 +56,11 @@ class Variant:
         }
 
 
+def is_base_model(variant: Variant) -> bool:
+    """A pre-trained ("text") build rather than the chat-tuned one most people want."""
+    return "text" in variant.tag.lower().split("-")
+
+
 _DEFAULT_PREFIXES = ("registry.ollama.ai/library/", "library/")
 
 

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from quantdesk.sim.catalog import Catalog, Variant
 from quantdesk.sim.remote import huggingface as hf
+from quantdesk.sim.remote import safetensors_repos as st
 from quantdesk.sim.remote.blobs import BlobBody, model_body, parse_range
 from quantdesk.sim.remote.faults import RemoteFaults
 from quantdesk.sim.remote.pages import tags_page
@@ -181,6 +182,8 @@ class RemoteSite:
     # -- Hugging Face ---------------------------------------------------------------------------
     def _tree(self, owner: str, repo: str, query: dict[str, list[str]], base_url: str,
               path: str) -> RemoteResponse:
+        if (weights := st.find_repo(self.catalog, owner, repo)) is not None:
+            return _json(200, st.tree_entries(weights))
         files = hf.find_repo(self.catalog, owner, repo)
         if files is None:
             return _json(404, {"error": "Repository not found"})
@@ -197,6 +200,11 @@ class RemoteSite:
 
     def _resolve(self, owner: str, repo: str, file_path: str, range_header: str | None,
                  base_url: str) -> RemoteResponse:
+        if (weights := st.find_repo(self.catalog, owner, repo)) is not None:
+            found = weights.get(file_path)
+            if found is None:
+                return _json(404, {"error": "Entry not found"})
+            return ranged(BlobBody(found.content, found.size), range_header)
         files = hf.find_repo(self.catalog, owner, repo) or []
         f = next((x for x in files if x.path == file_path), None)
         if f is None or f.variant is None:

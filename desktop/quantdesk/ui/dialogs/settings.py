@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core.config import (
+    FLASH_ATTENTION,
     KV_CACHE_TYPES,
     ConfigError,
     Settings,
@@ -30,6 +31,7 @@ LABELS = {
     "registry": "Registry",
     "default_context": "Default context length",
     "kv_cache_type": "KV cache type",
+    "flash_attention": "Flash attention",
     "keep_alive": "Keep models loaded for",
     "hardware_override": "Hardware override",
     "request_timeout": "Daemon request time limit",
@@ -58,6 +60,9 @@ class SettingsDialog(QDialog):
         self.kv_cache_type = QComboBox()
         self.kv_cache_type.addItems(KV_CACHE_TYPES)
         self.kv_cache_type.setCurrentText(s.kv_cache_type)
+        self.flash_attention = QComboBox()
+        self.flash_attention.addItems(FLASH_ATTENTION)
+        self.flash_attention.setCurrentText(s.flash_attention)
         self.keep_alive = QLineEdit(s.keep_alive)
         self.keep_alive.setPlaceholderText("5m, 1h, -1 for forever")
         self.hardware_override = QLineEdit(s.hardware_override)
@@ -108,6 +113,7 @@ class SettingsDialog(QDialog):
             registry=self.registry.text().strip(),
             default_context=self.default_context.value(),
             kv_cache_type=self.kv_cache_type.currentText(),
+            flash_attention=self.flash_attention.currentText(),
             keep_alive=self.keep_alive.text().strip(),
             hardware_override=self.hardware_override.text().strip(),
             request_timeout=self.request_timeout.value(),

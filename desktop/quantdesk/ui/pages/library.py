@@ -269,8 +269,9 @@ class LibraryPage(QWidget):
         machine: Machine | None = self._services.hardware.machine
         if machine is None:
             return None
-        return FitInputs(machine, self.context, self._services.settings.kv_cache_type,
-                         self._services.connection.state.version)
+        settings = self._services.settings
+        return FitInputs(machine, self.context, settings.kv_cache_type,
+                         self._services.connection.state.version, settings.flash_attention)
 
     def recompute_fit(self) -> None:
         inputs = self._inputs()

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quantdesk.core.advice import Evaluator, Plan, PlanSettings, make_plan
 from quantdesk.core.config import KV_CACHE_TYPES
+from quantdesk.core.hosts import MachineView
 from quantdesk.core.ollama import LocalModel
 from quantdesk.core.registry import Variant, local_digests
 from quantdesk.ui.formatting import human_bytes
@@ -47,7 +49,7 @@ from quantdesk.ui.services.pulls import PullState
 from quantdesk.ui.services.variants import Ladder
 from quantdesk.ui.widgets.actions import add_shortcut
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
-from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
+from quantdesk.ui.widgets.fit_views import fit_view, unknown_view
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.variant_delegates import (
     FitBadgeDelegate,
@@ -132,13 +134,15 @@ class VariantsPage(QWidget):
         self._asked = False  # a ladder was asked for (by the user or on first show)
         self.service = services.variants
         self.pulls = services.pulls
-        self.fits = FitCalculator()
+        self.evaluator = Evaluator()
         self.ladder: Ladder | None = None
+        self.view: MachineView | None = None  # the daemon's machine, as the ladder was read
+        self.plan: Plan | None = None
 
         self.header = PageHeader(
             "Variants",
-            "Every quantization of a model and how each runs here. Move the context slider "
-            "to see verdicts change; the highlighted row is the best that fits.",
+            "Every quantization of a model and how each runs on the daemon's machine. Move the "
+            "context slider to see verdicts change; the highlighted row is the recommendation.",
             self,
         )
         self.message = MessageLabel(self)
@@ -234,6 +238,7 @@ class VariantsPage(QWidget):
         self.service.failed.connect(self._on_failed)
         services.installed.changed.connect(self._on_installed)
         services.hardware.probed.connect(lambda _m: self.recompute())
+        services.config.changed.connect(lambda _s: self.recompute())  # flash attention
         self.pulls.changed.connect(self._on_pull_changed)
         self._on_installed(services.installed.models)
 
@@ -317,25 +322,47 @@ class VariantsPage(QWidget):
         if isinstance(variant, Variant):
             self.pull(variant)
 
+    def _machine_view(self) -> MachineView | None:
+        """The daemon's machine; this computer's latest probe while the daemon is local."""
+        machine = self._services.hardware.machine
+        view = self.view
+        if view is None or machine is None:
+            return None
+        if view.source in ("probed", "what-if", "assumed"):
+            return MachineView(machine, view.host, view.source, view.description, view.notes)
+        return view
+
     def recompute(self) -> None:
-        """Every verdict again, for the slider's context and the chosen KV cache type."""
+        """Every verdict and the recommendation again, for the slider's context and the KV
+        cache type (core.advice.make_plan)."""
         self._update_context_label()
-        ladder, machine = self.ladder, self._services.hardware.machine
-        if ladder is None or machine is None:
+        ladder, view = self.ladder, self._machine_view()
+        if ladder is None or view is None:
             return
-        inputs = FitInputs(machine, self.context, self.kv_cache_type,
-                           self._services.connection.state.version)
+        settings = PlanSettings(
+            num_ctx=self.context, kv_cache_type=self.kv_cache_type,  # type: ignore[arg-type]
+            flash_attention=self._services.settings.flash_attention,  # type: ignore[arg-type]
+            ollama_version=self._services.connection.state.version or None)
+        self.plan = make_plan(ladder, view, settings, evaluator=self.evaluator)
+        by_name = {r.name: r for r in self.plan.rows}
         fits: list[FitView | None] = []
         for row in self.model.rows():
-            v = row.variant
-            shape = ladder.shapes.get(v.name)
-            fits.append(self.fits.variant(v, shape[0], shape[1], inputs) if shape else None)
-        self.model.set_fits(fits, self.context)
+            planned = by_name.get(row.variant.name)
+            if planned is None:
+                fits.append(None)
+            elif planned.fit is None:
+                fits.append(unknown_view(planned.fit_error) if planned.fit_error else None)
+            else:
+                fits.append(fit_view(planned.fit, self.kv_cache_type))
+        pick = self.plan.recommendation.pick
+        self.model.set_fits(fits, self.context,
+                            self.model.row_of(pick.name) if pick is not None else None)
         self._update_best()
 
     def _update_best(self) -> None:
         best = self.model.best
-        if best is None:
+        rec = self.plan.recommendation if self.plan is not None else None
+        if best is None or rec is None:
             self.best_label.setText("Nothing in this ladder runs on the GPU at "
                                     f"{context_words(self.context)} context." if
                                     self.model.rowCount() else "")
@@ -343,18 +370,23 @@ class VariantsPage(QWidget):
         row = self.model.rows()[best]
         fit = row.fit
         assert fit is not None
-        self.best_label.setText(
-            f"<b>Best that fits at {context_words(self.context)}:</b> "
-            + best_sentence(row.variant, fit, self.context))
+        if fit.verdict == "gpu":
+            text = best_sentence(row.variant, fit, self.context)
+        else:
+            text = html.escape(as_sentence(rec.why))
+        self.best_label.setText(f"<b>Recommended at {context_words(self.context)}:</b> {text}")
         self.best_label.setToolTip(row.advice)
         self.table.scrollTo(self.model.index(best, TAG))
 
     # -- service signals ---------------------------------------------------------------------
 
     def _on_ladder(self, query: str, ladder: Ladder) -> None:
+        self.view = self.service.view_for(query)
         self.message.clear_message()
         if ladder.problems and len(ladder.problems) == len(ladder.variants):
             self.message.show_error("No fit verdicts: " + next(iter(ladder.problems.values())))
+        elif ladder.from_snapshot:
+            self.message.show_notice(f"No registry reachable: this ladder is {ladder.origin}.")
         elif ladder.notes:
             self.message.show_notice("Note: " + "; ".join(ladder.notes))
         self.ladder = ladder

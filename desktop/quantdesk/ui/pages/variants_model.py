@@ -12,8 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from quantdesk.core.registry import Variant, best
-from quantdesk.core.registry.best import is_base_model
+from quantdesk.core.registry import Variant, is_base_model
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
@@ -25,7 +24,7 @@ HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\nc
 TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, PULL, ADVICE = range(len(COLUMNS))
 FIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's FitView
 VARIANT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Variant
-BEST_ROLE = Qt.ItemDataRole.UserRole + 3  # True on the "best that fits" row
+BEST_ROLE = Qt.ItemDataRole.UserRole + 3  # True on the recommended row
 PULLABLE_ROLE = Qt.ItemDataRole.UserRole + 4  # True when a click on PULL pulls it
 BEST_BACKGROUND = QColor(46, 125, 50, 40)
 
@@ -62,12 +61,6 @@ def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
     else:
         concrete = "needs more memory than this machine has"
     return f"{words} — {concrete}"
-
-
-def pick_best(variants: list[Variant], fits: list[FitView | None]) -> int | None:
-    """The ladder's recommended row (core.registry.best decides, as on the command line)."""
-    return best.pick_best(
-        variants, [None if f is None else best.Placement(f.verdict, f.gpu_layers) for f in fits])
 
 
 def tidy_order(variants: list[Variant]) -> list[Variant]:
@@ -120,13 +113,15 @@ class VariantLadderModel(QAbstractTableModel):
             row.variant = by_name.get(row.variant.name, row.variant)
         self._changed(STATUS, STATUS)
 
-    def set_fits(self, fits: list[FitView | None], num_ctx: int) -> None:
+    def set_fits(self, fits: list[FitView | None], num_ctx: int,
+                 best: int | None = None) -> None:
+        """New verdicts for every row, and the row the recommendation picks (core.advice)."""
         self.num_ctx = num_ctx
         for row, fit in zip(self._rows, fits, strict=True):
             row.fit = fit
             row.advice = advice(row.variant, fit, num_ctx)
         old_best = self.best
-        self.best = pick_best([r.variant for r in self._rows], fits)
+        self.best = best
         # The best row's tint and bold font span every column when it moves.
         self._changed(0 if old_best != self.best else FIT, len(COLUMNS) - 1)
 
@@ -224,5 +219,5 @@ class VariantLadderModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.AccessibleTextRole:
             text = row.advice if col == ADVICE and row.advice else self._display(row, col)
-            return f"{text}, best that fits" if best and col == TAG else text
+            return f"{text}, recommended" if best and col == TAG else text
         return None

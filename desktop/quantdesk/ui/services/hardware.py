@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.config import parse_hardware_override
 from quantdesk.core.hardware import machine_override, probe_machine_async
+from quantdesk.core.hosts import MachineView
 from quantdesk.core.machine import Machine
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
@@ -39,6 +40,7 @@ class HardwareService(QObject):
         self._fixed = probed_machine
         self._probed: Machine | None = probed_machine
         self._machine: Machine | None = None
+        self._view: MachineView | None = None  # a simulated daemon's own machine, when fixed
 
     @property
     def machine(self) -> Machine | None:
@@ -49,6 +51,23 @@ class HardwareService(QObject):
     def probed_machine(self) -> Machine | None:
         """What the probes found, before any override."""
         return self._probed
+
+    @property
+    def fixed_view(self) -> MachineView | None:
+        """The view of a machine given with its source (a simulated daemon's), else None."""
+        return self._view
+
+    @property
+    def overridden(self) -> bool:
+        """True while a "what if" from the settings replaces the machine."""
+        return bool(self._override.strip())
+
+    def use_machine(self, machine: Machine, view: MachineView | None = None) -> None:
+        """Judge for ``machine`` from now on instead of probing (a simulated daemon's)."""
+        self._jobs.cancel_all()  # a probe still running must not replace it when it answers
+        self._fixed = machine
+        self._view = view
+        self._publish(machine)
 
     def probe(self) -> None:
         if self._fixed is not None:
@@ -64,6 +83,8 @@ class HardwareService(QObject):
 
     def _on_finished(self, _job: str, machine: object) -> None:
         assert isinstance(machine, Machine)
+        if self._fixed is not None:
+            return  # a machine was given since the probe started: it stays
         self._publish(machine)
 
     def _publish(self, probed: Machine) -> None:

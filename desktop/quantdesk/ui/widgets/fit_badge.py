@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 
+from quantdesk.core.fit.explain import context_words
+
+__all__ = ["FitView", "context_words", "paint_badge", "verdict_words"]
+
 VERDICT_COLORS = {
     "gpu": "#2e7d32",  # green: fully on the GPU
     "partial": "#ef6c00",  # orange: split between GPU and CPU
@@ -52,15 +56,6 @@ def verdict_words(verdict: str, gpu_layers: int, total_layers: int) -> str:
     if verdict == "cpu":
         return "CPU only"
     return "Won't fit"
-
-
-def context_words(tokens: int) -> str:
-    """``32768`` -> "32k", ``131072`` -> "128k", ``2304`` -> "2.2k", ``256`` -> "256"."""
-    if tokens >= 1024 and tokens % 1024 == 0:
-        return f"{tokens // 1024}k"
-    if tokens >= 1024:
-        return f"{tokens / 1024:.1f}k"
-    return str(tokens)
 
 
 def paint_badge(painter: QPainter, rect: QRect, view: FitView, *, bold: bool = False) -> None:

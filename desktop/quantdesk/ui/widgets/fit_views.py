@@ -1,8 +1,10 @@
-"""Fit verdicts for the Library and Variants pages, computed on the GUI thread.
+"""Fit verdicts as the Library and Variants pages show them, computed on the GUI thread.
 
 ``core.fit.estimate_fit`` is pure and fast (no I/O), so a slider move recomputes a whole ladder
 synchronously; what is slow to derive (an Architecture from model_info, per-layer weights from
-a tensor list) is cached per digest / per shape by the :class:`FitCalculator` that owns it.
+a tensor list) is cached per digest by the :class:`FitCalculator` the Library owns (the
+Variants page's ladder goes through ``core.advice``). Tooltips are the core's explanation
+(``core.fit.explain``), in decimal GB/MB as ``ollama ps`` prints them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from quantdesk.core.advice import Evaluator
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import (
     Architecture,
@@ -19,10 +22,10 @@ from quantdesk.core.fit import (
     estimate_fit,
     from_tensors,
 )
+from quantdesk.core.fit.explain import explain
+from quantdesk.core.fit.flash import FLASH_SETTINGS, as_option
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import LocalModel, ShowResponse
-from quantdesk.core.registry import Variant
-from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets.fit_badge import FitView, context_words, verdict_words
 
 
@@ -32,44 +35,35 @@ class FitInputs:
     num_ctx: int
     kv_cache_type: str = "f16"
     version: str = ""  # the daemon's version; "" applies the newest rules
+    flash_attention: str = "auto"  # the settings' flash_attention: auto, on or off
 
     def options(self) -> FitOptions:
         kv = self.kv_cache_type if self.kv_cache_type in ("f16", "q8_0", "q4_0") else "f16"
+        flash = self.flash_attention if self.flash_attention in FLASH_SETTINGS else "auto"
         return FitOptions(num_ctx=self.num_ctx, kv_cache_type=kv,  # type: ignore[arg-type]
+                          flash_attention=as_option(flash),  # type: ignore[arg-type]
                           ollama_version=self.version or None)
 
 
-def tooltip(result: FitResult, inputs: FitInputs) -> str:
-    e, p = result.estimate, result.placement
+def tooltip(result: FitResult, kv_requested: str) -> str:
+    p = result.placement
     head = verdict_words(result.verdict, p.gpu_layers, p.total_layers)
     kv_note = result.kv_cache_type
-    if result.kv_cache_type != inputs.kv_cache_type:
-        kv_note += f" ({inputs.kv_cache_type} needs flash attention)"
-    lines = [
-        f"{head} at {context_words(result.num_ctx)} context, {kv_note} KV cache",
-        result.reason,
-        "",
-        f"Weights      {human_bytes(e.weights_bytes)}",
-        f"KV cache     {human_bytes(e.kv_cache_bytes)}",
-        f"Graph        {human_bytes(e.graph_bytes)}",
-        f"Reserved     {human_bytes(e.overhead_bytes)}",
-        f"Total        {human_bytes(e.total_bytes)}",
-        f"On GPU       {p.gpu_layers} of {p.total_layers} layers; "
-        f"{human_bytes(p.cpu_bytes)} in system RAM",
-        "",
-        ("Largest context fully on the GPU: " + context_words(result.max_gpu_ctx))
-        if result.max_gpu_ctx else "No context length runs fully on the GPU.",
-        f"Ollama {result.ollama_version} would show {result.ps_size_text}, {result.processor}",
-    ]
+    if result.kv_cache_type != kv_requested:
+        kv_note += f" ({kv_requested} needs flash attention)"
+    lines = [f"{head} at {context_words(result.num_ctx)} context, {kv_note} KV cache",
+             *explain(result)]
+    if result.flash_note:
+        lines.append(result.flash_note)
     return "\n".join(lines)
 
 
-def fit_view(result: FitResult, inputs: FitInputs) -> FitView:
+def fit_view(result: FitResult, kv_requested: str = "f16") -> FitView:
     p = result.placement
     return FitView(
         verdict=result.verdict,
         short=verdict_words(result.verdict, p.gpu_layers, p.total_layers),
-        tooltip=tooltip(result, inputs),
+        tooltip=tooltip(result, kv_requested),
         gpu_layers=p.gpu_layers,
         total_layers=p.total_layers,
         need_bytes=result.estimate.total_bytes,
@@ -86,16 +80,11 @@ class FitCalculator:
     """Caches the slow parts of an estimate; everything else is recomputed on each call."""
 
     def __init__(self) -> None:
-        self._arch: dict[str, Architecture | str] = {}  # key -> shape, or why there is none
+        self._shapes = Evaluator()  # one Architecture per digest, or why there is none
         self._weights: dict[str, LayerWeights] = {}  # digest -> exact per-layer bytes
 
     def architecture(self, key: str, model_info: dict[str, Any]) -> Architecture | str:
-        if key not in self._arch:
-            try:
-                self._arch[key] = Architecture.from_model_info(model_info)
-            except (QuantDeskError, ValueError, TypeError) as exc:
-                self._arch[key] = str(exc)
-        return self._arch[key]
+        return self._shapes.architecture(key, model_info)
 
     def local(self, model: LocalModel, show: ShowResponse, inputs: FitInputs) -> FitView:
         """An installed model, from its own /api/show (tensors give exact layer sizes)."""
@@ -115,20 +104,10 @@ class FitCalculator:
                               weight_bytes=None if weights else model.size,
                               quant=show.quant or show.details.quantization_level or None)
 
-    def variant(self, variant: Variant, shape_key: str, model_info: dict[str, Any],
-                inputs: FitInputs) -> FitView:
-        """A remote variant: its sibling group's shape scaled to its own weight bytes."""
-        arch = self.architecture(shape_key, model_info)
-        if isinstance(arch, str):
-            return unknown_view(arch)
-        return self._estimate(arch, inputs, variant.name, weights=None,
-                              weight_bytes=variant.model_bytes or variant.size_bytes,
-                              quant=variant.quant)
-
     @staticmethod
     def _estimate(arch: Architecture, inputs: FitInputs, name: str, **kw: Any) -> FitView:
         try:
             result = estimate_fit(arch, inputs.machine, inputs.options(), model=name, **kw)
         except (QuantDeskError, ValueError, ZeroDivisionError) as exc:
             return unknown_view(str(exc))
-        return fit_view(result, inputs)
+        return fit_view(result, inputs.kv_cache_type)
