@@ -53,7 +53,7 @@ def test_the_tree_caps_depth_and_walks_without_recursion():
 def test_stray_end_tags_cost_nothing_and_close_nothing():
     started = time.perf_counter()
     root = parse_html("<section>" * 200 + "</p>" * 40_000 + "<b>x</b>")
-    assert time.perf_counter() - started < 10.0  # quadratic work would take minutes
+    assert time.perf_counter() - started < 10.0  # generous: a noisy machine; quadratic work would not meet it
     assert root.find(lambda n: n.tag == "b").parent.tag == "section"
 
 
@@ -61,7 +61,7 @@ def test_a_page_with_more_than_the_node_cap_is_unreadable_fast():
     started = time.perf_counter()
     with pytest.raises(PageUnreadable, match="far more markup"):
         parse_tags_page("<i></i>" * (MAX_NODES * 4), "m")
-    assert time.perf_counter() - started < 15.0  # reading it whole would take minutes
+    assert time.perf_counter() - started < 15.0  # generous: a noisy machine; the raise is the point
 
 
 def test_rows_nested_in_rows_are_read_once():
