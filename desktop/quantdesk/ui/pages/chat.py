@@ -79,6 +79,7 @@ class ChatPage(QWidget):
         self.pull_button.clicked.connect(self._pull_missing)
         self.eviction = EvictionBar(services, self)
         self.eviction.cancel_button.clicked.connect(self._show)
+        self.eviction.confirming.connect(lambda _text: self._show())
         self.picker = QComboBox(self)
         self.picker.setAccessibleName("Model for the next message")
         self.picker.setToolTip("The model the next message goes to; the chat so far goes "
@@ -182,7 +183,7 @@ class ChatPage(QWidget):
         conv = self.conv
         self.transcript.set_empty_text(START_HINT if self._installed() else NO_MODELS)
         self.transcript.show_conversation(conv)
-        busy = self.streaming or self.eviction.waiting
+        busy = self.streaming or self.eviction.busy
         has_answer = conv is not None and bool(conv.turns) and not busy
         self.regen_button.setEnabled(has_answer)
         self.regen_with.setEnabled(has_answer)
@@ -290,7 +291,7 @@ class ChatPage(QWidget):
     def send(self) -> None:
         text = self.input.toPlainText()
         variant = self.picker.currentText().strip()
-        if self.streaming or self.eviction.waiting or not text.strip():
+        if self.streaming or self.eviction.busy or not text.strip():
             return
         if not variant:
             self.message.show_error(NO_MODELS)
@@ -310,7 +311,7 @@ class ChatPage(QWidget):
         self._dispatch(conv.request())
 
     def regenerate(self, variant: str | None = None) -> None:
-        if self.conv is None or self.streaming or self.eviction.waiting:
+        if self.conv is None or self.streaming or self.eviction.busy:
             return
         try:
             last = self.conv.turns[-1] if self.conv.turns else None

@@ -66,6 +66,11 @@ class EvictionBar(QFrame):
         self.hide()
 
     @property
+    def busy(self) -> bool:
+        """True from ``guard`` until the action goes ahead or is cancelled."""
+        return self._proceed is not None
+
+    @property
     def waiting(self) -> bool:
         """True while the line asks whether to go ahead."""
         return self._waiting is not None
