@@ -41,8 +41,10 @@ class EvictionBar(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Models that will be unloaded")
         self._service = services.evictions
+        self._running = services.running
         self._key = f"bar{next(_keys)}"
         self._proceed: Callable[[], None] | None = None
+        self._note = ""
         self._waiting: UnloadWarning | None = None
         self.to_restore: tuple[RestoreItem, ...] = ()
         self.label = QLabel(self)
@@ -82,11 +84,16 @@ class EvictionBar(QFrame):
             b.setVisible(b in buttons)
         self.show()
 
-    def guard(self, models: Sequence[str], proceed: Callable[[], None], num_ctx: int = 0) -> None:
+    def guard(self, models: Sequence[str], proceed: Callable[[], None], num_ctx: int = 0,
+              *, note: str = "You can put them back afterwards.") -> None:
         """Run ``proceed`` once it is clear what loading ``models`` unloads (asking first
-        when it unloads anything)."""
+        when it unloads anything; ``note`` follows the warning)."""
         self._proceed = proceed
+        self._note = note
         self._waiting = None
+        if not self._running.models:
+            self._run()  # nothing loaded at the last look: nothing to unload, no wait
+            return
         self._service.check(self._key, list(models), num_ctx)
 
     def _on_checked(self, key: str, warning: UnloadWarning) -> None:
@@ -96,7 +103,7 @@ class EvictionBar(QFrame):
             self._run()
             return
         self._waiting = warning
-        text = f"{warning.text} You can put them back afterwards."
+        text = f"{warning.text} {self._note}".strip()
         self._show(text, self.go_button, self.cancel_button)
         self.go_button.setFocus()
         self.confirming.emit(text)
@@ -142,11 +149,17 @@ class EvictionBar(QFrame):
 
     def _on_restore_started(self, key: str, names: list[str]) -> None:
         if key == self._key:
-            self._show(f"Putting back {join_names(names)}…")
+            self.show_restoring(names)
 
     def _on_restored(self, key: str, results: tuple[RestoreResult, ...]) -> None:
-        if key != self._key:
-            return
+        if key == self._key:
+            self.show_restored(results)
+
+    def show_restoring(self, names: Sequence[str]) -> None:
+        self.to_restore = ()  # being put back already
+        self._show(f"Putting back {join_names(names)}…")
+
+    def show_restored(self, results: tuple[RestoreResult, ...]) -> None:
         bad = [r for r in results if not r.ok]
         good = [r.name for r in results if r.ok]
         if bad:
