@@ -224,3 +224,27 @@ def test_open_chat_lead_in_starts_a_chat_with_that_model(sim_factory, chat_page,
     page = chat_page(sim)
     page.service.open_chat(OTHER)
     assert page.picker.currentText() == OTHER and page.conv is None
+
+
+def test_system_prompt_and_settings_in_plain_words_reach_the_daemon(sim_factory, chat_page,
+                                                                    qtbot):
+    sim = sim_factory(installed=[SMALL], loaded=[SMALL], reply_words=5)
+    sim.request_log = []
+    page = chat_page(sim)
+    page.settings_button.click()
+    labels = [page.settings.edits[k].accessibleName() for k in ("temperature", "num_ctx")]
+    assert labels == ["Creativity", "Conversation memory (tokens)"]  # no Ollama names
+    page.settings.system.setPlainText("Answer in French.")
+    creativity = page.settings.edits["temperature"]
+    creativity.setText("5")
+    creativity.editingFinished.emit()
+    # Refused in words, the typed value kept for correcting, the chat's value untouched.
+    assert "Creativity goes from 0 to 2" in page.message.text()
+    assert creativity.text() == "5" and page.settings.options.temperature is None
+    creativity.setText("0.3")
+    creativity.editingFinished.emit()
+    assert page.settings.options.temperature == 0.3 and not page.message.isVisible()
+    ask(qtbot, page, "Bonjour")
+    body = chat_bodies(sim)[0]
+    assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert body["options"] == {"temperature": 0.3}

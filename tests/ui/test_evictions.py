@@ -169,3 +169,28 @@ def test_a_stopped_compare_restores_too(crowded, make_services, qtbot):
     assert services.compare.stop()
     qtbot.waitUntil(lambda: bool(restored), timeout=15_000)
     assert {SMALL, OTHER} <= loaded(crowded)
+
+
+def test_compare_page_says_what_it_will_unload_before_it_starts(crowded, make_services,
+                                                                qtbot):
+    from quantdesk.ui.pages.compare import ComparePage
+
+    services = make_services(crowded.host, machine=fake_machine(12))
+    page = ComparePage(services)
+    qtbot.addWidget(page)
+    page.show()
+    services.start()
+    qtbot.waitUntil(lambda: len(services.running.models) == 2
+                    and len(services.installed.names) == 4, timeout=5000)
+    for m in (Q8, Q4):
+        page.setup.add_variant(m, True)
+    page.setup.set_checked([Q8, Q4])
+    prompts: list[str] = []
+    page.eviction.confirming.connect(prompts.append)
+    page.run_comparison()
+    qtbot.waitUntil(lambda: bool(prompts), timeout=10_000)
+    assert OTHER in prompts[0] and "put back afterwards" in prompts[0]
+    assert not services.compare.active and loaded(crowded) == {SMALL, OTHER}
+    assert page.restore_check.isChecked()
+    page.eviction.go_button.click()
+    assert services.compare.active

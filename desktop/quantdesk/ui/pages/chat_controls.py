@@ -136,6 +136,8 @@ class ChatList(QWidget):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Past chats")
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setWordWrap(False)
         self.empty = QLabel("No chats yet.", self)
         self.empty.setObjectName("emptyHint")
         self.new_button = QPushButton("New chat", self)
