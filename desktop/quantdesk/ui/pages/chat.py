@@ -15,14 +15,10 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
-    QLabel,
-    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +29,7 @@ from quantdesk.core.loaded_state import model_key
 from quantdesk.core.ollama import LocalModel
 from quantdesk.core.store import ChatSummary
 from quantdesk.ui.pages.chat_controls import ChatList, MessageBox, SettingsPanel
+from quantdesk.ui.pages.chat_toolbar import ChatToolbar
 from quantdesk.ui.pages.chat_transcript import Transcript
 from quantdesk.ui.services.chat import Finished
 from quantdesk.ui.services.compare_store import StoreHolder
@@ -80,30 +77,11 @@ class ChatPage(QWidget):
         self.eviction = EvictionBar(services, self)
         self.eviction.cancel_button.clicked.connect(self._show)
         self.eviction.confirming.connect(lambda _text: self._show())
-        self.picker = QComboBox(self)
-        self.picker.setAccessibleName("Model for the next message")
-        self.picker.setToolTip("The model the next message goes to; the chat so far goes "
-                               "with it")
-        self.picker.setMinimumContentsLength(18)
-        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.picker.activated.connect(lambda _i: self.switch_variant(self.picker.currentText()))
-        self.regen_button = QPushButton("Regenerate", self)
-        self.regen_button.setToolTip("Answer the last message again with the same model")
-        self.regen_button.clicked.connect(lambda: self.regenerate())
-        self.regen_with = QToolButton(self)
-        self.regen_with.setText("Regenerate with…")
-        self.regen_with.setToolTip("Answer the last message again with another variant, shown "
-                                   "beside the first answer")
-        self.regen_with.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.regen_menu = QMenu(self.regen_with)
-        self.regen_with.setMenu(self.regen_menu)
-        self.settings_button = QPushButton("Chat settings", self)
-        self.settings_button.setCheckable(True)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Model", self))
-        top.addWidget(self.picker, 1)
-        for w in (self.regen_button, self.regen_with, self.settings_button):
-            top.addWidget(w)
+        self.toolbar = ChatToolbar(self)
+        self.picker = self.toolbar.picker
+        self.settings_button = self.toolbar.settings_button
+        self.toolbar.variant_chosen.connect(self.switch_variant)
+        self.toolbar.regenerate_requested.connect(lambda name: self.regenerate(name or None))
 
         self.transcript = Transcript(self)
         self.transcript.continue_requested.connect(self.choose)
@@ -135,7 +113,7 @@ class ChatPage(QWidget):
         main = QWidget(self)
         col = QVBoxLayout(main)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addLayout(top)
+        col.addWidget(self.toolbar)
         col.addWidget(self.eviction)
         col.addWidget(self.settings)
         col.addWidget(self.transcript, 1)
@@ -185,23 +163,14 @@ class ChatPage(QWidget):
         self.transcript.show_conversation(conv)
         busy = self.streaming or self.eviction.busy
         has_answer = conv is not None and bool(conv.turns) and not busy
-        self.regen_button.setEnabled(has_answer)
-        self.regen_with.setEnabled(has_answer)
+        self.toolbar.set_can_regenerate(has_answer)
         self.stop_button.setEnabled(self.streaming)
         self.send_button.setEnabled(not busy and bool(self.picker.currentText()))
 
     def _on_installed(self, models: list[LocalModel]) -> None:
         names = [m.name for m in models]
-        current = self.conv.variant if self.conv is not None else self.picker.currentText()
-        self.picker.clear()
-        self.picker.addItems(names)
-        if current and current not in names:
-            self.picker.addItem(current)
-        if current:
-            self.picker.setCurrentText(current)
-        self.regen_menu.clear()
-        for name in names:
-            self.regen_menu.addAction(name, lambda n=name: self.regenerate(n))
+        current = self.conv.variant if self.conv is not None else self.toolbar.current
+        self.toolbar.set_models(names, current)
         self._show()
 
     def _on_connection(self, state: ConnectionState) -> None:
@@ -221,9 +190,7 @@ class ChatPage(QWidget):
     def open_chat(self, model: str) -> None:
         """A new chat with ``model`` (the lead-in from Library, Variants and Compare)."""
         self.new_chat()
-        if self.picker.findText(model) < 0:
-            self.picker.addItem(model)
-        self.picker.setCurrentText(model)
+        self.toolbar.show_variant(model)
         self._show()
         show_page = getattr(self.window(), "show_page", None)
         if callable(show_page):
@@ -243,9 +210,7 @@ class ChatPage(QWidget):
             return
         self.conv = conv
         self.settings.show_chat(conv.system_prompt, conv.options)
-        if self.picker.findText(conv.variant) < 0:
-            self.picker.addItem(conv.variant)
-        self.picker.setCurrentText(conv.variant)
+        self.toolbar.show_variant(conv.variant)
         self.message.clear_message()
         self._show()
 
@@ -280,8 +245,7 @@ class ChatPage(QWidget):
 
     def switch_variant(self, name: str) -> None:
         """The next message goes to ``name``, with the whole chat so far."""
-        if self.picker.currentText() != name:
-            self.picker.setCurrentText(name)
+        self.toolbar.show_variant(name)
         if self.conv is not None and name and name != self.conv.variant:
             self.conv = self.conv.switch_variant(name)
             self.service.save(self.conv)
@@ -290,7 +254,7 @@ class ChatPage(QWidget):
 
     def send(self) -> None:
         text = self.input.toPlainText()
-        variant = self.picker.currentText().strip()
+        variant = self.toolbar.current
         if self.streaming or self.eviction.busy or not text.strip():
             return
         if not variant:

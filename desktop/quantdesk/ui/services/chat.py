@@ -70,7 +70,7 @@ class ChatService(QObject):
         self._paint: Throttle[str, tuple[ChatRequest, Answer], tuple[ChatRequest, Answer]] = (
             Throttle(services.bridge, PAINT_MS, self._deliver, latest, self))
         self._jobs = Jobs(services.io, services.bridge, on_finished=self._on_finished,
-                          on_failed=self._on_failed)
+                          on_failed=self._on_failed, on_cancelled=self._on_cancelled)
 
     # -- lead-in -----------------------------------------------------------------------------
 
@@ -83,7 +83,8 @@ class ChatService(QObject):
 
     @property
     def streaming(self) -> bool:
-        return self._jobs.running(ANSWER_JOB)
+        """True from ``send`` until ``answer_finished`` has been emitted."""
+        return self._run is not None
 
     @property
     def request(self) -> ChatRequest | None:
@@ -114,7 +115,7 @@ class ChatService(QObject):
     def stop(self) -> None:
         """Stop the answer being written; it ends ``stopped`` with the text so far."""
         run = self._run
-        if run is not None and self.streaming:
+        if run is not None and self._jobs.running(ANSWER_JOB):
             self._io.loop.call_soon_threadsafe(run.stop)
 
     def _deliver(self, _key: str, value: tuple[ChatRequest, Answer]) -> None:
@@ -188,6 +189,10 @@ class ChatService(QObject):
                 self.answer_finished.emit(Finished(
                     request, Answer(request.variant, state="failed", error=message)))
         self.failed.emit(f"The chat history could not be read or written: {message}")
+
+    def _on_cancelled(self, job: str) -> None:
+        if job == ANSWER_JOB:
+            self._run = None
 
     def shutdown(self) -> None:
         self.stop()
