@@ -31,12 +31,12 @@ from quantdesk.core.store import ChatSummary
 from quantdesk.ui.pages.chat_controls import ChatList, MessageBox, SettingsPanel
 from quantdesk.ui.pages.chat_toolbar import ChatToolbar
 from quantdesk.ui.pages.chat_transcript import Transcript
+from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.services.chat import Finished
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.connection import ConnectionState
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut
-from quantdesk.ui.widgets.eviction_bar import EvictionBar
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 NO_MODELS = ("No models are installed yet. Pull one on the Downloads page, then chat with it "

@@ -29,6 +29,7 @@ from quantdesk.core.compare.planning import TogetherVerdict, choose_reference, q
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, RunResult
 from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
+from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
@@ -42,7 +43,6 @@ from quantdesk.ui.widgets.compare_summary import (
     STATE_COLUMN,
     SummaryModel,
 )
-from quantdesk.ui.widgets.eviction_bar import EvictionBar
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACCURACY_COLUMN = COLUMNS.index("Accuracy")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import LocalModel, RunningModel, ShowResponse
+from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.pages.library_model import (
     FIT,
     FIT_ROLE,
@@ -34,7 +35,6 @@ from quantdesk.ui.pages.library_model import (
 )
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
-from quantdesk.ui.widgets.eviction_bar import EvictionBar
 from quantdesk.ui.widgets.fit_badge import context_words
 from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
 from quantdesk.ui.widgets.library_copy import CopyDialog
