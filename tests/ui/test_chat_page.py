@@ -248,3 +248,31 @@ def test_system_prompt_and_settings_in_plain_words_reach_the_daemon(sim_factory,
     body = chat_bodies(sim)[0]
     assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
     assert body["options"] == {"temperature": 0.3}
+
+
+def test_chat_is_a_sidebar_page_with_a_shortcut_and_the_lead_in_shows_it(sim_factory,
+                                                                         make_window, qtbot):
+    sim = sim_factory(installed=[SMALL, OTHER])
+    window = make_window(sim.host, only_pages=None)
+    keys = [spec.key for spec in window.page_specs]
+    assert "chat" in keys
+    n = keys.index("chat") + 1
+    action = window.page_actions[n - 1]
+    assert action.shortcut().toString() == f"Ctrl+{n}"
+    window.show_page("library")
+    qtbot.waitUntil(lambda: window.pages["chat"].picker.count() == 2, timeout=5000)
+    window.services.chat.open_chat(OTHER)  # what Library, Variants and Compare call
+    assert window.current_page_key() == "chat"
+    assert window.pages["chat"].picker.currentText() == OTHER
+
+
+def test_library_chat_button_leads_into_a_chat_with_the_selected_model(sim_factory,
+                                                                       make_window, qtbot):
+    sim = sim_factory(installed=[SMALL, OTHER])
+    window = make_window(sim.host, only_pages=("library", "chat"))
+    library = window.pages["library"]
+    qtbot.waitUntil(lambda: library.select(OTHER), timeout=5000)
+    assert library.chat_button.isEnabled()
+    library.chat_button.click()
+    assert window.current_page_key() == "chat"
+    assert window.pages["chat"].picker.currentText() == OTHER

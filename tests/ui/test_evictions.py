@@ -194,3 +194,26 @@ def test_compare_page_says_what_it_will_unload_before_it_starts(crowded, make_se
     assert page.restore_check.isChecked()
     page.eviction.go_button.click()
     assert services.compare.active
+
+
+def test_library_load_names_what_it_unloads_and_offers_them_back(crowded, make_services,
+                                                                 qtbot):
+    from quantdesk.ui.pages.library import LibraryPage
+
+    services = make_services(crowded.host, machine=fake_machine(12))
+    page = LibraryPage(services)
+    qtbot.addWidget(page)
+    page.show()
+    services.start()
+    qtbot.waitUntil(lambda: len(services.running.models) == 2 and page.select(Q8),
+                    timeout=5000)
+    prompts: list[str] = []
+    page.eviction.confirming.connect(prompts.append)
+    page.load_selected()
+    qtbot.waitUntil(lambda: bool(prompts), timeout=10_000)
+    assert OTHER in prompts[0] and loaded(crowded) == {SMALL, OTHER}
+    page.eviction.go_button.click()
+    qtbot.waitUntil(lambda: page.eviction.restore_button.isVisible(), timeout=15_000)
+    assert Q8 in loaded(crowded) and not {SMALL, OTHER} <= loaded(crowded)
+    page.eviction.restore_button.click()
+    qtbot.waitUntil(lambda: {SMALL, OTHER} <= loaded(crowded), timeout=15_000)
