@@ -276,3 +276,19 @@ def test_library_chat_button_leads_into_a_chat_with_the_selected_model(sim_facto
     library.chat_button.click()
     assert window.current_page_key() == "chat"
     assert window.pages["chat"].picker.currentText() == OTHER
+
+
+def test_empty_states_say_what_to_do(make_services, qtbot, unreachable_host, sim_factory):
+    from quantdesk.ui.pages.chat import ChatPage
+
+    services = make_services(unreachable_host)
+    page = ChatPage(services)
+    qtbot.addWidget(page)
+    page.show()
+    services.start()
+    assert "not connected" in page.transcript.empty.text()
+    assert not page.send_button.isEnabled()
+    sim = sim_factory()  # a daemon with nothing installed
+    services.connection.set_host(sim.host)
+    qtbot.waitUntil(lambda: services.connection.is_connected, timeout=5000)
+    qtbot.waitUntil(lambda: "Downloads page" in page.transcript.empty.text(), timeout=5000)

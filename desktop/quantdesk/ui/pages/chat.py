@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
@@ -41,6 +41,9 @@ from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 NO_MODELS = ("No models are installed yet. Pull one on the Downloads page, then chat with it "
              "here.")
+NOT_CONNECTED = ("The Ollama daemon is not connected, so there is no model to chat with yet. "
+                 "Start it (see the line at the top) or explore with the simulated daemon "
+                 "(Models menu).")
 START_HINT = ("Ask anything. Enter sends, Shift+Enter starts a new line, Esc stops the answer. "
               "Pick another variant above to continue the same chat with it.")
 
@@ -145,8 +148,8 @@ class ChatPage(QWidget):
         services.installed.changed.connect(self._on_installed)
         services.connection.state_changed.connect(self._on_connection)
         self._on_installed(services.installed.models)
+        self._listed = False  # the history file is first read when the page is shown
         self._show()
-        QTimer.singleShot(0, self.service.refresh)
 
     # -- state on screen ---------------------------------------------------------------------
 
@@ -159,7 +162,11 @@ class ChatPage(QWidget):
 
     def _show(self) -> None:
         conv = self.conv
-        self.transcript.set_empty_text(START_HINT if self._installed() else NO_MODELS)
+        if not self._services.connection.is_connected:
+            empty = NOT_CONNECTED
+        else:
+            empty = START_HINT if self._installed() else NO_MODELS
+        self.transcript.set_empty_text(empty)
         self.transcript.show_conversation(conv)
         busy = self.streaming or self.eviction.busy
         has_answer = conv is not None and bool(conv.turns) and not busy
@@ -173,9 +180,10 @@ class ChatPage(QWidget):
         self.toolbar.set_models(names, current)
         self._show()
 
-    def _on_connection(self, state: ConnectionState) -> None:
+    def _on_connection(self, _state: ConnectionState) -> None:
         if not self._services.connection.is_connected and self.streaming:
             self.message.show_error("The Ollama daemon stopped answering.")
+        self._show()
 
     # -- chats -------------------------------------------------------------------------------
 
@@ -346,6 +354,12 @@ class ChatPage(QWidget):
             self.pull_button.hide()
 
     # -- screenshots and shutdown ------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._listed:
+            self._listed = True
+            self.service.refresh()
 
     def prepare_screenshot(self) -> None:
         from quantdesk.ui.pages.chat_demo import start_demo
