@@ -209,9 +209,15 @@ def test_library_load_names_what_it_unloads_and_offers_them_back(crowded, make_s
                     timeout=5000)
     prompts: list[str] = []
     page.eviction.confirming.connect(prompts.append)
+    qtbot.wait(50)  # let the layout settle after the list arrived
+    table_at = page.table.geometry()
     page.load_selected()
     qtbot.waitUntil(lambda: bool(prompts), timeout=10_000)
     assert OTHER in prompts[0] and loaded(crowded) == {SMALL, OTHER}
+    # Over the page's top edge, not in its layout: the rows stay where they were.
+    assert page.eviction.isVisible() and page.table.geometry() == table_at
+    assert page.layout().indexOf(page.eviction) == -1
+    assert page.eviction.geometry().bottom() < page.table.geometry().top()
     page.eviction.go_button.click()
     qtbot.waitUntil(lambda: page.eviction.restore_button.isVisible(), timeout=15_000)
     assert Q8 in loaded(crowded) and not {SMALL, OTHER} <= loaded(crowded)

@@ -117,7 +117,6 @@ class ChatPage(QWidget):
         col = QVBoxLayout(main)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.toolbar)
-        col.addWidget(self.eviction)
         col.addWidget(self.settings)
         col.addWidget(self.transcript, 1)
         col.addLayout(msg_row)

@@ -159,7 +159,6 @@ class ComparePage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.setup)
         layout.addLayout(buttons)
-        layout.addWidget(self.eviction)
         layout.addWidget(self.splitter, 1)
 
         add_shortcut(self, "Run comparison", QKeySequence("Ctrl+Return"), self.run_comparison)

@@ -1,7 +1,8 @@
 """A line in a page that says which models an action will unload, and offers to put them back.
 
 No dialog: the page goes on working (and the daemon's answers keep arriving) while the line
-waits. ``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be
+waits. It floats over the top edge of its page, where the title is, outside the page's
+layout, so it never pushes the content down under the user's next click. ``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be
 unloaded ``proceed`` runs at once, else the line asks "Go ahead" / "Cancel". After the action
 the page calls ``offer_restore()``; "Put them back" loads the unloaded models again as they
 were (``restore_now`` does it without asking, as Compare does by default).
@@ -13,7 +14,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from quantdesk.core.eviction import RestoreItem
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from quantdesk.ui.services.container import Services
 
 _keys = itertools.count(1)
+DONE_SHOWN_MS = 8000  # "… loaded again" goes away by itself
+MARGIN = 8
 
 
 class EvictionBar(QFrame):
@@ -39,6 +42,10 @@ class EvictionBar(QFrame):
         super().__init__(parent)
         self.setObjectName("evictionBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setStyleSheet("QFrame#evictionBar { background: palette(tool-tip-base);"
+                           " color: palette(tool-tip-text); border: 1px solid palette(mid);"
+                           " border-radius: 4px; }")
         self.setAccessibleName("Models that will be unloaded")
         self._service = services.evictions
         self._running = services.running
@@ -65,7 +72,27 @@ class EvictionBar(QFrame):
         self._service.checked.connect(self._on_checked)
         self._service.restore_started.connect(self._on_restore_started)
         self._service.restored.connect(self._on_restored)
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.timeout.connect(self.hide)
+        if parent is not None:
+            parent.installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = max(200, parent.width() - 2 * MARGIN)
+        self.setFixedWidth(width)
+        self.adjustSize()
+        self.move(MARGIN, MARGIN)
+        self.raise_()
 
     @property
     def busy(self) -> bool:
@@ -82,7 +109,9 @@ class EvictionBar(QFrame):
         self.label.setToolTip(text)
         for b in (self.go_button, self.cancel_button, self.restore_button, self.dismiss_button):
             b.setVisible(b in buttons)
+        self._hide_timer.stop()
         self.show()
+        self._place()
 
     def guard(self, models: Sequence[str], proceed: Callable[[], None], num_ctx: int = 0,
               *, note: str = "You can put them back afterwards.") -> None:
@@ -170,4 +199,6 @@ class EvictionBar(QFrame):
         else:
             text = "Everything that was loaded still is."
         self._show(text, self.dismiss_button)
+        if not bad:
+            self._hide_timer.start(DONE_SHOWN_MS)
         self.restored.emit(results)

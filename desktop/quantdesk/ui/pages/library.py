@@ -166,7 +166,6 @@ class LibraryPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.message)
-        layout.addWidget(self.eviction)
         layout.addLayout(bar)
         layout.addLayout(actions)
         layout.addWidget(self.empty_hint)
