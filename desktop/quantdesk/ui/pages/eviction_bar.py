@@ -2,10 +2,12 @@
 
 No dialog: the page goes on working (and the daemon's answers keep arriving) while the line
 waits. It floats over the top edge of its page, where the title is, outside the page's
-layout, so it never pushes the content down under the user's next click. ``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be
-unloaded ``proceed`` runs at once, else the line asks "Go ahead" / "Cancel". After the action
-the page calls ``offer_restore()``; "Put them back" loads the unloaded models again as they
-were (``restore_now`` does it without asking, as Compare does by default).
+layout, so it never pushes the content down under the user's next click.
+
+``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be unloaded
+``proceed`` runs at once, else the line asks "Go ahead" / "Cancel". After the action the page
+calls ``offer_restore()``; "Put them back" loads the unloaded models again as they were
+(``restore_now`` does it without asking).
 """
 
 from __future__ import annotations
