@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from quantdesk.core.eviction import RestoreItem
@@ -45,9 +45,9 @@ class EvictionBar(QFrame):
         self.setObjectName("evictionBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        self.setStyleSheet("QFrame#evictionBar { background: palette(tool-tip-base);"
-                           " color: palette(tool-tip-text); border: 1px solid palette(mid);"
-                           " border-radius: 4px; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QFrame#evictionBar { background: palette(window);"
+                           " border: 2px solid palette(highlight); border-radius: 4px; }")
         self.setAccessibleName("Models that will be unloaded")
         self._service = services.evictions
         self._running = services.running
