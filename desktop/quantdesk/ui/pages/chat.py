@@ -130,7 +130,7 @@ class ChatPage(QWidget):
         self.splitter.addWidget(self.history)
         self.splitter.addWidget(main)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([220, 800])
+        self.splitter.setSizes([200, 800])
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)

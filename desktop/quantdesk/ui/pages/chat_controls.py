@@ -143,11 +143,13 @@ class ChatList(QWidget):
         self.new_button = QPushButton("New chat", self)
         self.rename_button = QPushButton("Rename", self)
         self.delete_button = QPushButton("Delete", self)
+        # Two short rows, so the list stays narrow beside the conversation at 1024 px.
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.rename_button, self.delete_button):
+        for b in (self.rename_button, self.delete_button):
             buttons.addWidget(b)
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.new_button)
         col.addLayout(buttons)
         col.addWidget(self.empty)
         col.addWidget(self.list, 1)

@@ -32,7 +32,7 @@ class ChatToolbar(QWidget):
         self.picker.setAccessibleName("Model for the next message")
         self.picker.setToolTip("The model the next message goes to; the chat so far goes "
                                "with it")
-        self.picker.setMinimumContentsLength(18)
+        self.picker.setMinimumContentsLength(12)
         self.picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.activated.connect(lambda _i: self.variant_chosen.emit(self.current))
