@@ -292,3 +292,37 @@ def test_empty_states_say_what_to_do(make_services, qtbot, unreachable_host, sim
     services.connection.set_host(sim.host)
     qtbot.waitUntil(lambda: services.connection.is_connected, timeout=5000)
     qtbot.waitUntil(lambda: "Downloads page" in page.transcript.empty.text(), timeout=5000)
+
+
+def test_compare_offers_a_chat_with_each_finished_variant(sim_factory, make_services, qtbot):
+    from quantdesk.core.compare.results import CompareOptions, ComparisonSpec
+    from quantdesk.ui.pages.compare import ComparePage
+    from quantdesk.ui.services.compare import RunRequest
+
+    sim = sim_factory(installed=[SMALL, OTHER])
+    services = make_services(sim.host, machine=fake_machine(48))
+    page = ComparePage(services)
+    qtbot.addWidget(page)
+    services.start()
+    qtbot.waitUntil(lambda: services.connection.is_connected, timeout=5000)
+    assert not page.chat_button.isEnabled()
+    spec = ComparisonSpec(models=(SMALL, OTHER), prompt="Say hi.",
+                          options=CompareOptions(seed=1, num_ctx=2048, num_predict=8))
+    with qtbot.waitSignal(services.compare.finished, timeout=30_000):
+        page.start(RunRequest(spec))
+    assert page.chat_button.isEnabled()
+    actions = page.chat_button.menu().actions()
+    assert [a.text() for a in actions] == [SMALL, OTHER]
+    with qtbot.waitSignal(services.chat.open_requested) as asked:
+        actions[1].trigger()
+    assert asked.args == [OTHER]
+
+
+def test_the_chat_page_fits_beside_the_sidebar_at_1024_pixels(make_services, qtbot,
+                                                               unreachable_host):
+    from quantdesk.ui.pages.chat import ChatPage
+
+    page = ChatPage(make_services(unreachable_host))
+    qtbot.addWidget(page)
+    # 1024 px less the 180 px sidebar and the window's 16 px page margins on each side.
+    assert page.minimumSizeHint().width() <= 1024 - 180 - 32

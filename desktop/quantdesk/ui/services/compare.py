@@ -197,6 +197,7 @@ class CompareService(QObject):
     def _on_job_finished(self, job: str, result: object) -> None:
         if job == RESTORE_JOB:
             self.restored.emit(result)
+            self._services.running.refresh()  # the status line shows them back at once
             return
         if job != RUN_JOB:
             self.together_checked.emit(result)
