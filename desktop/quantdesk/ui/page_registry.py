@@ -28,6 +28,7 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
     PageSpec("running", "quantdesk.ui.pages.running", "RunningPage"),
     PageSpec("compare", "quantdesk.ui.pages.compare"),
     PageSpec("machine", "quantdesk.ui.pages.machine", "MachinePage"),
+    PageSpec("chat", "quantdesk.ui.pages.chat", "ChatPage"),
 )
 
 

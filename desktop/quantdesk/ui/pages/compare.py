@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QMenu,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from quantdesk.core.compare.planning import TogetherVerdict, choose_reference, q
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, RunResult
 from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
+from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
@@ -96,9 +99,25 @@ class ComparePage(QWidget):
         self.stop_button.setEnabled(False)
         self.run_button.clicked.connect(self.run_comparison)
         self.stop_button.clicked.connect(self.stop)
+        # No silent evictions: say what the runs will unload, put it back afterwards.
+        self.eviction = EvictionBar(services, self)
+        self.restore_check = QCheckBox("Put back unloaded models", self)
+        self.restore_check.setToolTip("After the comparison, load again the models it had to "
+                                      "unload, as they were")
+        self.restore_check.setChecked(services.compare.restore_after)
+        self.restore_check.toggled.connect(
+            lambda on: setattr(services.compare, "restore_after", on))
+        self.chat_button = QToolButton(self)
+        self.chat_button.setText("Chat with…")
+        self.chat_button.setToolTip("Open a chat with one of the compared variants")
+        self.chat_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.chat_button.setMenu(QMenu(self.chat_button))
+        self.chat_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.setup_button)
         buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.restore_check)
+        buttons.addWidget(self.chat_button)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.stop_button)
 
@@ -167,6 +186,8 @@ class ComparePage(QWidget):
         s.cancelled.connect(self._on_cancelled)
         s.rerun_diff.connect(self._on_diff)
         s.together_checked.connect(self._on_together)
+        s.restore_started.connect(lambda names: self.eviction.show_restoring(names))
+        s.restored.connect(self.eviction.show_restored)
         h = self.history
         h.listed.connect(self._on_listed)
         h.opened.connect(self._on_opened)
@@ -196,7 +217,11 @@ class ComparePage(QWidget):
         if missing and not self.confirm_pull(missing):
             self.message.show_notice("Not started: pull the missing variants first.")
             return
-        self.start(RunRequest(self.setup.spec(), pull_missing=bool(missing)))
+        request = RunRequest(self.setup.spec(), pull_missing=bool(missing))
+        note = ("They are put back afterwards." if self.service.restore_after
+                else "They stay unloaded afterwards.")
+        self.eviction.guard(list(request.spec.models), lambda: self.start(request),
+                            request.spec.options.num_ctx, note=note)
 
     def start(self, request: RunRequest) -> None:
         spec = request.spec
@@ -255,6 +280,8 @@ class ComparePage(QWidget):
 
     def _on_finished(self, result: ComparisonResult) -> None:
         self._set_running(False)
+        self._offer_chat([r.model for r in result.runs if r.state == "done"])
+        self._after_run()
         self.result = result
         self._runs = {r.model: r for r in result.runs}
         for run in result.runs:
@@ -276,6 +303,17 @@ class ComparePage(QWidget):
             QTimer.singleShot(POLL_WAIT_MS, self._mark_ready)  # bounded, should it not answer
         running.refresh()
 
+    def _after_run(self) -> None:
+        if not self.service.restore_after:
+            self.eviction.offer_restore()  # not put back by itself: offer it
+
+    def _offer_chat(self, models: list[str]) -> None:
+        menu = self.chat_button.menu()
+        menu.clear()
+        for name in models:
+            menu.addAction(name, lambda n=name: self._services.chat.open_chat(n))
+        self.chat_button.setEnabled(bool(models))
+
     def _ready_after_poll(self, _models: object) -> None:
         self._services.running.models_changed.disconnect(self._ready_after_poll)
         self._mark_ready()
@@ -284,11 +322,13 @@ class ComparePage(QWidget):
         self._set_running(False)
         self.panes.fail_unfinished(message)
         self.message.show_error(message)
+        self._after_run()
         self.history.refresh()
 
     def _on_cancelled(self) -> None:
         self._set_running(False)
         self.panes.stop_unfinished()
+        self._after_run()
         self.message.show_notice("Stopped. What ran so far is in the history, marked "
                                  "incomplete.")
         self.history.refresh()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import LocalModel, RunningModel, ShowResponse
+from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.pages.library_model import (
     FIT,
     FIT_ROLE,
@@ -134,6 +135,10 @@ class LibraryPage(QWidget):
                                               "Show the selected model's details")
         self.refresh_button = labelled_button(self, "Refresh", "refresh",
                                               "Reload the installed models")
+        self.chat_button = labelled_button(self, "Chat", "chat",
+                                           "Chat with the selected model")
+        self.chat_button.clicked.connect(self.chat_selected)
+        self.eviction = EvictionBar(services, self)  # what a load will unload
         for button, slot, keys in (
             (self.load_button, self.load_selected, QKeySequence("Ctrl+L")),
             (self.unload_button, self.unload_selected, QKeySequence("Ctrl+U")),
@@ -153,8 +158,8 @@ class LibraryPage(QWidget):
         bar.addWidget(self.context_combo)
         bar.addWidget(self.refresh_button)
         actions = QHBoxLayout()
-        for b in (self.load_button, self.unload_button, self.copy_button, self.delete_button,
-                  self.details_button):
+        for b in (self.load_button, self.unload_button, self.chat_button, self.copy_button,
+                  self.delete_button, self.details_button):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.count_label)
@@ -237,7 +242,12 @@ class LibraryPage(QWidget):
 
     def load_selected(self) -> None:
         if name := self.selected_model():
-            self._services.running.load(name)
+            running = self._services.running
+            self.eviction.guard([name], lambda: running.load(name), running.num_ctx)
+
+    def chat_selected(self) -> None:
+        if name := self.selected_model():
+            self._services.chat.open_chat(name)
 
     def unload_selected(self) -> None:
         if name := self.selected_model():
@@ -319,6 +329,8 @@ class LibraryPage(QWidget):
         words = {"load": "is loaded", "unload": "was unloaded", "copy": "was copied",
                  "delete": "was deleted", "switch": "is loaded"}
         self.message.show_notice(f"{model} {words.get(action, action + ' done')}.")
+        if action == "load":
+            self.eviction.offer_restore()
 
     def _on_action_failed(self, model: str, action: str, message: str) -> None:
         verb = {"switch": "switch to"}.get(action, action)
@@ -347,6 +359,7 @@ class LibraryPage(QWidget):
         loaded = False
         if name is not None and (row := self.model.row_of(name)) is not None:
             loaded = self.model.rows()[row].loaded is not None
-        for b in (self.load_button, self.copy_button, self.delete_button, self.details_button):
+        for b in (self.load_button, self.copy_button, self.delete_button, self.details_button,
+                  self.chat_button):
             b.setEnabled(name is not None)
         self.unload_button.setEnabled(loaded)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.advice import Evaluator, Plan, PlanSettings, make_plan
 from quantdesk.core.config import KV_CACHE_TYPES
 from quantdesk.core.hosts import MachineView
-from quantdesk.core.ollama import LocalModel
+from quantdesk.core.ollama import LocalModel, same_model
 from quantdesk.core.registry import Variant, local_digests
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.pages.variants_model import (
@@ -216,9 +216,18 @@ class VariantsPage(QWidget):
         add_shortcut(self, "Show the ladder again", QKeySequence(QKeySequence.StandardKey.Refresh),
                      self.refresh)
 
+        # Lead-in to the Chat page for an installed variant.
+        self.chat_button = QPushButton("Chat with this variant", self)
+        self.chat_button.setToolTip("Open a chat with the selected variant (installed ones)")
+        self.chat_button.setEnabled(False)
+        self.chat_button.clicked.connect(self.chat_selected)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda *_a: self.chat_button.setEnabled(bool(self.selected_installed())))
+
         top = QHBoxLayout()
         top.addWidget(self.model_combo, 1)
         top.addWidget(self.show_button)
+        top.addWidget(self.chat_button)
         knobs = QHBoxLayout()
         knobs.addWidget(QLabel("Context:", self))
         knobs.addWidget(self.context_slider, 1)
@@ -311,6 +320,20 @@ class VariantsPage(QWidget):
     def pull(self, variant: Variant) -> None:
         self.pulls.pull(variant.name, variant.size_bytes or 0)
         self.message.show_notice(f"{variant.name} is in the Downloads queue.")
+
+    def selected_installed(self) -> str:
+        """The selected variant's name when it is installed, else ''."""
+        idx = self.table.currentIndex()
+        variant = self.model.data(idx, VARIANT_ROLE) if idx.isValid() else None
+        if not isinstance(variant, Variant):
+            return ""
+        names = self._services.installed.names
+        return next((n for n in names if same_model(n, variant.name)), "")
+
+    def chat_selected(self) -> None:
+        name = self.selected_installed()
+        if name:
+            self._services.chat.open_chat(name)
 
     def pull_selected(self) -> None:
         idx = self.table.currentIndex()

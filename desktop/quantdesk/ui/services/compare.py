@@ -9,12 +9,18 @@ so the GUI gets a deep copy taken on the I/O thread at the moment of the event.
 
 Stop cancels the job's future: the runner marks the unfinished runs ``cancelled`` and stores
 the comparison incomplete; the service reports ``cancelled`` (never an error).
+
+The runs load and unload models, so whatever the user had loaded before may be gone after:
+the job notes what was loaded at the start, and once the comparison has finished, failed or
+been stopped the models it unloaded are loaded again as they were (``restore_after``, on by
+default), reported by ``restore_started`` / ``restored``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -32,9 +38,12 @@ from quantdesk.core.compare.planning import (
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec
 from quantdesk.core.compare.runner import run_comparison
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.eviction import RestoreItem
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
+from quantdesk.core.restore import RestoreResult
 from quantdesk.ui.services.compare_store import StoreHolder
+from quantdesk.ui.services.evictions import loaded_snapshot, put_back
 from quantdesk.ui.services.jobs import Jobs
 from quantdesk.ui.services.throttle import Throttle, appended, latest
 
@@ -46,6 +55,7 @@ Runner = Callable[..., Awaitable[ComparisonResult]]
 FLUSH_MS = 33  # ~30 Hz: as often as a screen can usefully repaint text
 RUN_JOB = "compare"
 CHECK_JOB = "together"
+RESTORE_JOB = "restore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,8 @@ class CompareService(QObject):
         failed(str): why the comparison could not run, in words a user can act on
         cancelled(): the user pressed Stop
         together_checked(object): a TogetherVerdict for the variants last asked about
+        restore_started(list): names of the models being loaded again after a comparison
+        restored(object): the RestoreResult tuple
     """
 
     started = Signal(object)
@@ -79,6 +91,8 @@ class CompareService(QObject):
     failed = Signal(str)
     cancelled = Signal()
     together_checked = Signal(object)
+    restore_started = Signal(list)
+    restored = Signal(object)
 
     def __init__(self, services: Services, store: StoreHolder, *,
                  client_factory: Callable[[], OllamaClient] | None = None,
@@ -97,6 +111,9 @@ class CompareService(QObject):
         self._jobs = Jobs(services.io, services.bridge, on_finished=self._on_job_finished,
                           on_failed=self._on_job_failed, on_cancelled=self._on_job_cancelled)
         self._rerun_of: ComparisonResult | None = None
+        self.restore_after = True  # put back what the comparison unloaded
+        self._loaded_before: tuple[RestoreItem, ...] = ()
+        self._closing = False
 
     # -- running -----------------------------------------------------------------------------
 
@@ -114,8 +131,15 @@ class CompareService(QObject):
         self._rerun_of = request.rerun_of
         self._text.discard()
         self._progress.discard()
+        self._loaded_before = ()
+        post, note = self._bridge.post, self._note_loaded
 
         async def job() -> ComparisonResult:
+            try:
+                before = await client.ps()
+            except QuantDeskError:
+                before = []  # the runner reports the daemon's trouble itself
+            post(note, loaded_snapshot(before, dt.datetime.now(dt.UTC)))
             store = await asyncio.to_thread(store_holder.get)
             result = await runner(client, spec, store=store, machine=machine, on_event=sink,
                                   pull_missing=pull, puller=puller)
@@ -126,6 +150,17 @@ class CompareService(QObject):
     def stop(self) -> bool:
         """Cancel the running comparison at once; True when one was running."""
         return self._jobs.cancel(RUN_JOB)
+
+    def _note_loaded(self, items: tuple[RestoreItem, ...]) -> None:
+        self._loaded_before = items
+
+    def _put_back(self) -> None:
+        items, self._loaded_before = self._loaded_before, ()
+        if not items or not self.restore_after or self._closing:
+            return
+        client = self._client_factory()
+        self.restore_started.emit([i.name for i in items])
+        self._jobs.start(RESTORE_JOB, lambda: put_back(client, items))
 
     @property
     def flushes(self) -> int:
@@ -160,6 +195,10 @@ class CompareService(QObject):
             self.run_changed.emit(event.model, event.run)
 
     def _on_job_finished(self, job: str, result: object) -> None:
+        if job == RESTORE_JOB:
+            self.restored.emit(result)
+            self._services.running.refresh()  # the status line shows them back at once
+            return
         if job != RUN_JOB:
             self.together_checked.emit(result)
             return
@@ -169,18 +208,24 @@ class CompareService(QObject):
         old, self._rerun_of = self._rerun_of, None
         if old is not None:
             self.rerun_diff.emit(diff_comparisons(old, result))
+        self._put_back()
 
     def _on_job_failed(self, job: str, message: str) -> None:
+        if job == RESTORE_JOB:
+            self.restored.emit((RestoreResult("", message),))
+            return
         if job != RUN_JOB:
             self.together_checked.emit(TogetherVerdict(False, message))
             return
         self.flush()
         self.failed.emit(message)
+        self._put_back()
 
     def _on_job_cancelled(self, job: str) -> None:
         if job == RUN_JOB:
             self.flush()
             self.cancelled.emit()
+            self._put_back()
 
     # -- may they run together? --------------------------------------------------------------
 
@@ -200,6 +245,7 @@ class CompareService(QObject):
         self._jobs.start(CHECK_JOB, lambda: _together(client, models, machine, num_ctx))
 
     def shutdown(self) -> None:
+        self._closing = True
         self._jobs.cancel_all()
         self._text.discard()
         self._progress.discard()

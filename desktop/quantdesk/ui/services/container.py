@@ -23,11 +23,13 @@ from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
+from quantdesk.ui.services.chat import ChatService
 from quantdesk.ui.services.compare import CompareService, Runner
 from quantdesk.ui.services.compare_history import CompareHistory
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.config_store import ConfigStore
 from quantdesk.ui.services.connection import ConnectionService
+from quantdesk.ui.services.evictions import EvictionService
 from quantdesk.ui.services.hardware import HardwareService
 from quantdesk.ui.services.installed import InstalledModels
 from quantdesk.ui.services.library import LibraryService
@@ -61,6 +63,8 @@ class Services:
     compare_store: StoreHolder = None  # type: ignore[assignment]
     compare: CompareService = None  # type: ignore[assignment]
     compare_history: CompareHistory = None  # type: ignore[assignment]
+    evictions: EvictionService = None  # type: ignore[assignment]
+    chat: ChatService = None  # type: ignore[assignment]
 
     @property
     def host(self) -> str:
@@ -123,6 +127,8 @@ class Services:
                             CompareService(services, services.compare_store,
                                            runner=compare_runner))
         services.compare_history = CompareHistory(io, bridge, services.compare_store)
+        services.evictions = EvictionService(services)
+        services.chat = ChatService(services, services.compare_store)
         config.changed.connect(services._apply_settings)
         return services
 
@@ -140,7 +146,8 @@ class Services:
 
     def close(self) -> None:
         """Cancel every job, close the client on its loop and stop the I/O thread (bounded)."""
-        for service in (self.compare, self.compare_history, self.compare_ladders,
+        for service in (self.chat, self.evictions, self.compare, self.compare_history,
+                        self.compare_ladders,
                         self.variants, self.library, self.predictions, self.pulls):
             if service is not None:
                 service.shutdown()

@@ -1,0 +1,206 @@
+"""A line in a page that says which models an action will unload, and offers to put them back.
+
+No dialog: the page goes on working (and the daemon's answers keep arriving) while the line
+waits. It floats over the top edge of its page, where the title is, outside the page's
+layout, so it never pushes the content down under the user's next click.
+
+``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be unloaded
+``proceed`` runs at once, else the line asks "Go ahead" / "Cancel". After the action the page
+calls ``offer_restore()``; "Put them back" loads the unloaded models again as they were
+(``restore_now`` does it without asking).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from quantdesk.core.eviction import RestoreItem
+from quantdesk.core.restore import RestoreResult
+from quantdesk.ui.services.evictions import UnloadWarning, join_names
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.container import Services
+
+_keys = itertools.count(1)
+DONE_SHOWN_MS = 8000  # "… loaded again" goes away by itself
+MARGIN = 8
+
+
+class EvictionBar(QFrame):
+    """Signals:
+        confirming(str): the sentence shown while the line waits for "Go ahead"
+        restored(object): the RestoreResult tuple once models were put back
+    """
+
+    confirming = Signal(str)
+    restored = Signal(object)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evictionBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QFrame#evictionBar { background: palette(window);"
+                           " border: 2px solid palette(highlight); border-radius: 4px; }")
+        self.setAccessibleName("Models that will be unloaded")
+        self._service = services.evictions
+        self._running = services.running
+        self._key = f"bar{next(_keys)}"
+        self._proceed: Callable[[], None] | None = None
+        self._note = ""
+        self._waiting: UnloadWarning | None = None
+        self.to_restore: tuple[RestoreItem, ...] = ()
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.go_button = QPushButton("Go ahead", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.restore_button = QPushButton("Put them back", self)
+        self.dismiss_button = QPushButton("Dismiss", self)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.label, 1)
+        for b in (self.go_button, self.cancel_button, self.restore_button, self.dismiss_button):
+            row.addWidget(b)
+        self.go_button.clicked.connect(self._go)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.restore_button.clicked.connect(self.restore_now)
+        self.dismiss_button.clicked.connect(self.dismiss)
+        self._service.checked.connect(self._on_checked)
+        self._service.restore_started.connect(self._on_restore_started)
+        self._service.restored.connect(self._on_restored)
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.timeout.connect(self.hide)
+        if parent is not None:
+            parent.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = max(200, parent.width() - 2 * MARGIN)
+        self.setFixedWidth(width)
+        self.adjustSize()
+        self.move(MARGIN, MARGIN)
+        self.raise_()
+
+    @property
+    def busy(self) -> bool:
+        """True from ``guard`` until the action goes ahead or is cancelled."""
+        return self._proceed is not None
+
+    @property
+    def waiting(self) -> bool:
+        """True while the line asks whether to go ahead."""
+        return self._waiting is not None
+
+    def _show(self, text: str, *buttons: QPushButton) -> None:
+        self.label.setText(text)
+        self.label.setToolTip(text)
+        for b in (self.go_button, self.cancel_button, self.restore_button, self.dismiss_button):
+            b.setVisible(b in buttons)
+        self._hide_timer.stop()
+        self.show()
+        self._place()
+
+    def guard(self, models: Sequence[str], proceed: Callable[[], None], num_ctx: int = 0,
+              *, note: str = "You can put them back afterwards.") -> None:
+        """Run ``proceed`` once it is clear what loading ``models`` unloads (asking first
+        when it unloads anything; ``note`` follows the warning)."""
+        self._proceed = proceed
+        self._note = note
+        self._waiting = None
+        if not self._running.models:
+            self._run()  # nothing loaded at the last look: nothing to unload, no wait
+            return
+        self._service.check(self._key, list(models), num_ctx)
+
+    def _on_checked(self, key: str, warning: UnloadWarning) -> None:
+        if key != self._key or self._proceed is None:
+            return
+        if not warning.unloads:
+            self._run()
+            return
+        self._waiting = warning
+        text = f"{warning.text} {self._note}".strip()
+        self._show(text, self.go_button, self.cancel_button)
+        self.go_button.setFocus()
+        self.confirming.emit(text)
+
+    def _go(self) -> None:
+        if self._waiting is not None:
+            self.to_restore = self._waiting.restore
+        self._waiting = None
+        self.hide()
+        self._run()
+
+    def _run(self) -> None:
+        proceed, self._proceed = self._proceed, None
+        if proceed is not None:
+            proceed()
+
+    def _cancel(self) -> None:
+        self._waiting = None
+        self._proceed = None
+        self.hide()
+
+    def remember(self, items: Sequence[RestoreItem]) -> None:
+        """Models to put back later (Compare takes its own snapshot)."""
+        self.to_restore = tuple(items)
+
+    def offer_restore(self) -> None:
+        """After the action: offer to load the unloaded models again."""
+        if not self.to_restore:
+            return
+        names = [i.name for i in self.to_restore]
+        verb = "was" if len(names) == 1 else "were"
+        self._show(f"{join_names(names)} {verb} unloaded to make room.", self.restore_button,
+                   self.dismiss_button)
+
+    def restore_now(self) -> None:
+        items, self.to_restore = self.to_restore, ()
+        if items:
+            self._service.restore(self._key, items)
+
+    def dismiss(self) -> None:
+        self.to_restore = ()
+        self.hide()
+
+    def _on_restore_started(self, key: str, names: list[str]) -> None:
+        if key == self._key:
+            self.show_restoring(names)
+
+    def _on_restored(self, key: str, results: tuple[RestoreResult, ...]) -> None:
+        if key == self._key:
+            self.show_restored(results)
+
+    def show_restoring(self, names: Sequence[str]) -> None:
+        self.to_restore = ()  # being put back already
+        self._show(f"Putting back {join_names(names)}…")
+
+    def show_restored(self, results: tuple[RestoreResult, ...]) -> None:
+        bad = [r for r in results if not r.ok]
+        good = [r.name for r in results if r.ok]
+        if bad:
+            text = "Could not put everything back: " + "; ".join(
+                f"{r.name}: {r.error}" if r.name else r.error for r in bad)
+        elif good:
+            text = f"{join_names(good)} {'is' if len(good) == 1 else 'are'} loaded again."
+        else:
+            text = "Everything that was loaded still is."
+        self._show(text, self.dismiss_button)
+        if not bad:
+            self._hide_timer.start(DONE_SHOWN_MS)
+        self.restored.emit(results)
