@@ -1,5 +1,5 @@
-"""``quantdesk gui --demo --screenshots DIR``: one PNG per page, 1280×800, once each page shows
-its data."""
+"""``quantdesk gui --demo --screenshots DIR [--size WxH …]``: one PNG per page and window size
+(1280×800 unless sizes are given), once each page shows its data."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from quantdesk.ui.main_window import MainWindow
 from quantdesk.ui.ready import ReadyTracker, settle
 
 SIZE = (1280, 800)
+# The smallest window the layouts are made for (a 1366×768 laptop less panels and title bar).
+SMALLEST = (1024, 640)
+
+
+def folder_for(out_dir: Path, size: tuple[int, int], sizes: list[tuple[int, int]]) -> Path:
+    """One size: the PNGs go straight into DIR; several: into DIR/WxH/ each."""
+    return out_dir if len(sizes) == 1 else out_dir / f"{size[0]}x{size[1]}"
 
 
 def take_screenshots(
-    window: MainWindow, tracker: ReadyTracker, out_dir: Path, *, timeout_ms: int = 20_000
+    window: MainWindow, tracker: ReadyTracker, out_dir: Path, *, timeout_ms: int = 20_000,
+    size: tuple[int, int] = SIZE,
 ) -> tuple[list[Path], list[str]]:
     """Show each page in turn, wait for its data, save ``NN-key.png``.
 
@@ -21,7 +29,7 @@ def take_screenshots(
     still captured, so a reader can see what was on screen).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    window.resize(*SIZE)
+    window.resize(*size)
     written: list[Path] = []
     late: list[str] = []
     for n, spec in enumerate(window.page_specs, start=1):

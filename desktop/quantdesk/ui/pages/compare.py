@@ -27,10 +27,12 @@ from quantdesk.core.compare.planning import TogetherVerdict, choose_reference, q
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, RunResult
 from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
+from quantdesk.ui.formatting import local_time
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut
+from quantdesk.ui.widgets.compare_diff import diff_text
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
 from quantdesk.ui.widgets.compare_setup import CompareSetup
@@ -72,6 +74,7 @@ class ComparePage(QWidget):
         self.charts: QWidget | None = None  # built on first show (pyqtgraph is heavy)
         self._runs: dict[str, RunResult] = {}
         self._pending_rerun: str | None = None
+        self._created: dict[str, str] = {}  # comparison id -> when it ran, in local time
         self._screenshot_mode = False
         self._is_ready = False
         self._ladders_connected = False
@@ -171,7 +174,7 @@ class ComparePage(QWidget):
         h.listed.connect(self._on_listed)
         h.opened.connect(self._on_opened)
         h.exported.connect(lambda path: self.message.show_notice(f"Exported to {path}."))
-        h.deleted.connect(lambda cid: self.message.show_notice(f"Deleted {cid}."))
+        h.deleted.connect(lambda _cid: self.message.show_notice("Deleted the comparison."))
         h.failed.connect(self.message.show_error)
         p = self.history_panel
         p.reopen_requested.connect(self.history.open)
@@ -267,7 +270,8 @@ class ComparePage(QWidget):
                 f"Finished with failures ({', '.join(failed)}); kept in the history as "
                 "incomplete. Hover a failed row for the reason.")
         else:
-            self.message.show_notice(f"Done: {result.id} is in the history.")
+            self.message.show_notice(
+                f"Done. Saved in the History tab ({local_time(result.created_at)}).")
         self.history.refresh()
         # The runs loaded and unloaded models: the status bar's gauge should say so now.
         running = self._services.running
@@ -294,8 +298,8 @@ class ComparePage(QWidget):
         self.history.refresh()
 
     def _on_diff(self, diff: ComparisonDiff) -> None:
-        what = "\n".join(diff.lines()) if diff.changed else "Nothing changed."
-        self.message.show_notice(f"Re-run compared with {diff.old_id}:\n{what}")
+        when = self._created.get(diff.old_id, "before")
+        self.message.show_notice(diff_text(diff, when))
 
     def _refresh_summary(self) -> None:
         reference = self.result.reference if self.result else ""
@@ -348,6 +352,7 @@ class ComparePage(QWidget):
     def _on_opened(self, result: ComparisonResult) -> None:
         if self._pending_rerun == result.id:
             self._pending_rerun = None
+            self._created[result.id] = local_time(result.created_at)
             self.setup.show_spec(result.spec)
             self.start(RunRequest(result.spec, rerun_of=result))
             return
@@ -361,8 +366,9 @@ class ComparePage(QWidget):
         self.panes.show_result(result)
         self._refresh_summary()
         self._show_charts()
-        state = "complete" if result.complete else "incomplete"
-        self.message.show_notice(f"{result.id} ({state}), from {result.created_at[:19]}.")
+        self._created[result.id] = local_time(result.created_at)
+        state = "" if result.complete else " (incomplete)"
+        self.message.show_notice(f"The comparison of {local_time(result.created_at)}{state}.")
 
     # -- setup helpers -----------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from quantdesk.core.compare.runner import run_comparison
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
+from quantdesk.ui.compare_words import task_heading
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.jobs import Jobs
 from quantdesk.ui.services.throttle import Throttle, appended, latest
@@ -136,6 +137,8 @@ class CompareService(QObject):
         """Runs on the I/O thread."""
         if event.kind == "token":
             self._text.put(event.model, event.text)
+        elif event.kind == "task":  # in the text stream, so it lands between the answers
+            self._text.put(event.model, task_heading(event.text))
         elif event.kind == "pulling" and event.progress is not None:
             self._progress.put(event.model, event.progress)
         else:

@@ -86,7 +86,7 @@ class VariantPane(QFrame):
 
         self.error_label = _plain_label(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {fmt.STATE_COLOURS['failed']};")
+        self.error_label.setStyleSheet(f"color: {fmt.state_colour('failed')};")
         self.error_label.hide()
 
         self._grid = QGridLayout()
@@ -173,7 +173,7 @@ class VariantPane(QFrame):
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state = state
-        colour = fmt.STATE_COLOURS.get(state, "#7f8c8d")
+        colour = fmt.state_colour(state)
         self.state_label.setText(fmt.state_word(state))
         self.state_label.setStyleSheet(
             f"color: {colour}; font-weight: 600; border: 1px solid {colour};"
@@ -226,4 +226,5 @@ class VariantPane(QFrame):
         v["accuracy"].setText(fmt.accuracy(run))
         if run.size is not None:
             v["memory"].setToolTip(
-                f"size {human_bytes(run.size)}, size_vram {human_bytes(run.size_vram)}")
+                f"Ollama size {human_bytes(run.size)}, of it in GPU memory "
+                f"{human_bytes(run.size_vram)}")

@@ -4,7 +4,6 @@ set, the fixed options, the reference and the mode."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.compare.planning import MAX_VARIANTS, MIN_VARIANTS, TogetherVerdict
 from quantdesk.core.compare.results import CompareOptions, ComparisonSpec
+from quantdesk.ui import theme
 
 TASK_SETS: tuple[tuple[str, str], ...] = (
     ("mixed", "Mixed"), ("arith", "Arithmetic"), ("letters", "Counting letters"),
@@ -103,9 +103,9 @@ class CompareSetup(QWidget):
         form = QFormLayout(options_box)
         form.setVerticalSpacing(3)
         self.seed = self._spin(0, 2**31 - 1, 0, "Seed")
-        self.num_ctx = self._spin(512, 1 << 20, 4096, "Context length (num_ctx)")
+        self.num_ctx = self._spin(512, 1 << 20, 4096, "Context length (tokens)")
         self.num_ctx.setSingleStep(1024)
-        self.num_predict = self._spin(1, 32768, 128, "Tokens to generate (num_predict)")
+        self.num_predict = self._spin(1, 32768, 128, "Longest answer (tokens)")
         self.num_ctx.valueChanged.connect(lambda _v: self.selection_changed.emit())
         temperature = QLabel("0 (fixed: greedy, repeatable)", options_box)
         self.reference_combo = QComboBox(options_box)
@@ -124,8 +124,8 @@ class CompareSetup(QWidget):
         mode_row.addWidget(self.sequential_radio)
         mode_row.addWidget(self.together_radio)
         form.addRow("Seed", self.seed)
-        form.addRow("num_ctx", self.num_ctx)
-        form.addRow("num_predict", self.num_predict)
+        form.addRow("Context length", self.num_ctx)
+        form.addRow("Longest answer", self.num_predict)
         form.addRow("Temperature", temperature)
         form.addRow("Reference", self.reference_combo)
         form.addRow("Mode", mode_row)
@@ -166,7 +166,7 @@ class CompareSetup(QWidget):
         self.variant_list.blockSignals(True)
         item.setData(INSTALLED_ROLE, installed)
         item.setText(name if installed else f"{name}  (not installed: pulled first)")
-        item.setForeground(self.palette().text() if installed else QColor("#2e86de"))
+        item.setForeground(self.palette().text() if installed else theme.color("info"))
         if checked:
             item.setCheckState(Qt.CheckState.Checked)
         self.variant_list.blockSignals(False)

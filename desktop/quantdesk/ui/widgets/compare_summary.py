@@ -67,7 +67,7 @@ class SummaryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return run.model
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return QColor(fmt.STATE_COLOURS.get(run.state, "#7f8c8d"))
+            return QColor(fmt.state_colour(run.state))
         if role == Qt.ItemDataRole.FontRole and is_ref and index.column() == 1:
             font = QFont()
             font.setBold(True)

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core import units
+from quantdesk.ui import theme
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.services.states import LayerState, PullState
 from quantdesk.ui.widgets.actions import labelled_button
+from quantdesk.ui.wording import for_people
 
 PHASE_WORDS = {
     "queued": "Waiting in the queue",
@@ -83,7 +85,7 @@ class DownloadRow(QFrame):
         self.layers.setObjectName("downloadLayers")
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setAccessibleName(f"Error of {state.name}")
         self.cancel_button = labelled_button(self, "Cancel", None,
@@ -129,7 +131,7 @@ class DownloadRow(QFrame):
         self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
         self.layers.setText(layers_text(state.layers))
         self.layers.setVisible(bool(state.layers))
-        self.error.setText(state.message)
+        self.error.setText(for_people(state.message))
         self.error.setVisible(bool(state.message))
         self.cancel_button.setVisible(state.active)
         self.retry_button.setVisible(state.phase in ("failed", "cancelled"))
