@@ -15,22 +15,19 @@ PROMPT_CHARS = 48
 def task_heading(progress: str) -> str:
     """The line put into a streaming answer where a task begins; ``progress`` is the runner's
     "2/12 task-id". Not the first task: a blank line first, so answers never run together."""
-    count, _, task_id = progress.partition(" ")
+    count = progress.partition(" ")[0]
     n, _, total = count.partition("/")
-    head = f"── Task {n} of {total}" + (f" · {task_id}" if task_id else "") + " ──\n"
+    head = f"── Task {n} of {total} ──\n"
     return head if n == "1" else "\n\n" + head
 
 
 def answers_text(run: RunResult) -> str:
-    """The stored answer; for a task set, one block per task, each headed by its number, its
-    id and whether it was right."""
+    """The stored answer; for a task set, one block per task, headed by its number and
+    whether it was right (narrow panes: the task's id is in the exports, not here)."""
     if not run.tasks:
         return run.response
-    total = len(run.tasks)
-    blocks = []
-    for i, t in enumerate(run.tasks, start=1):
-        mark = "right" if t.correct else "wrong"
-        blocks.append(f"── Task {i} of {total} · {t.task_id} · {mark} ──\n{t.response.strip()}")
+    blocks = [f"── Task {i} · {'right' if t.correct else 'wrong'} ──\n{t.response.strip()}"
+              for i, t in enumerate(run.tasks, start=1)]
     return "\n\n".join(blocks)
 
 

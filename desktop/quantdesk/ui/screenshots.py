@@ -8,6 +8,7 @@ from pathlib import Path
 
 from quantdesk.ui.main_window import MainWindow
 from quantdesk.ui.ready import ReadyTracker, settle
+from quantdesk.ui.widgets.download_notice import Toast
 
 SIZE = (1280, 800)
 # The smallest window the layouts are made for (a 1366×768 laptop less panels and title bar).
@@ -34,12 +35,13 @@ def take_screenshots(
     late: list[str] = []
     for n, spec in enumerate(window.page_specs, start=1):
         prepare = getattr(window.pages[spec.key], "prepare_screenshot", None)
-        if callable(prepare):  # a page that must run something to have data to show
-            prepare()
+        if callable(prepare) and not tracker.is_ready(spec.key):
+            prepare()  # a page that must run something to have data to show (once)
         window.show_page(spec.key)
         if not tracker.wait(spec.key, timeout_ms):
             late.append(spec.key)
         settle()
+        _hide_toasts(window, spec.key)
         image = window.grab()
         path = out_dir / f"{n:02d}-{spec.key}.png"
         if not image.save(str(path), "PNG"):
@@ -49,6 +51,15 @@ def take_screenshots(
         if callable(finish):  # e.g. stop a demo download once it is in the picture
             finish()
     return written, late
+
+
+def _hide_toasts(window: MainWindow, key: str) -> None:
+    """A toast from another page's demo (a failed download) would cover this page's picture;
+    in use it fades after a few seconds, here the pages follow each other faster."""
+    if key == "downloads":
+        return
+    for toast in window.findChildren(Toast):
+        toast.hide()
 
 
 def report(written: list[Path], late: list[str], broken: dict[str, str] | None = None) -> int:

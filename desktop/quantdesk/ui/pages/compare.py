@@ -32,6 +32,7 @@ from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut
+from quantdesk.ui.widgets.column_fit import ColumnFit
 from quantdesk.ui.widgets.compare_diff import diff_text
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
@@ -45,6 +46,9 @@ from quantdesk.ui.widgets.compare_summary import (
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACCURACY_COLUMN = COLUMNS.index("Accuracy")
+GIVE_WAY = tuple(COLUMNS.index(c) for c in (
+    "First token", "Load", "Bits/weight", "Diverges", "Predicted", "State", "Ollama size",
+    "Gen. tok/s"))
 CHECK_DELAY_MS = 300  # wait for the user to stop clicking before asking the daemon
 POLL_WAIT_MS = 2000
 
@@ -116,9 +120,10 @@ class ComparePage(QWidget):
         header = self.summary_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # The variant name takes what is left (elided in the middle, full in its tooltip),
-        # so the ranked table never scrolls sideways beside the charts.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.summary_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # so the ranked table never scrolls sideways beside the charts; on a narrow window
+        # the timings and sizes give way and the quality columns (agreement, approx. KL,
+        # accuracy) stay.
+        self.summary_columns = ColumnFit(self.summary_view, 1, GIVE_WAY, min_stretch=120)
         self.summary_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
@@ -305,14 +310,14 @@ class ComparePage(QWidget):
         reference = self.result.reference if self.result else ""
         runs = list(self._runs.values())
         self.summary.set_runs(runs, reference)
-        for column in range(len(COLUMNS)):
-            self.summary_view.setColumnHidden(column, column in self.hidden_columns)
+        hidden = set(self.hidden_columns)
         # Accuracy exists only for a task set: no empty column for a prompt. Once every run
         # is done, the rank column says as much as the state column would.
         if all(r.accuracy is None for r in runs):
-            self.summary_view.setColumnHidden(ACCURACY_COLUMN, True)
+            hidden.add(ACCURACY_COLUMN)
         if runs and all(r.state == "done" for r in runs):
-            self.summary_view.setColumnHidden(STATE_COLUMN, True)
+            hidden.add(STATE_COLUMN)
+        self.summary_columns.set_page_hidden(hidden)
 
     def _column_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)

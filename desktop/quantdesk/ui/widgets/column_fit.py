@@ -4,8 +4,8 @@ keeps at least ``min_stretch`` pixels; the others are first narrowed to their co
 hidden least important first, and come back as room returns. The table never scrolls sideways
 while a column can still give way.
 
-Columns the user hid (a header menu) stay hidden: the fitter only hides and shows the ones it
-hid itself.
+Columns the page or the user hid (a header menu) stay hidden: the page says which with
+:meth:`ColumnFit.set_page_hidden`; the fitter hides and shows only the others.
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ class ColumnFit(QObject):
         self.min_stretch = min_stretch
         self.padding = padding
         self.keep_width = set(keep_width)
-        self.fitted: set[int] = set()  # hidden by this fitter, not by the user
-        self._widths: dict[int, int] = {}  # each column's natural width while shown
+        self._widths: dict[int, int] = {  # each column's natural width while shown
+            c: view.horizontalHeader().sectionSize(c) for c in self.keep_width}
+        self.fitted: set[int] = set()  # hidden for want of room
+        # Hidden whatever the room (chosen by the page or the user); the rest are the
+        # fitter's to show and hide. Starts as the view's hidden columns.
+        self.page_hidden: set[int] = {c for c in range(view.horizontalHeader().count())
+                                      if view.isColumnHidden(c)}
         view.setWordWrap(False)
         view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -65,7 +70,15 @@ class ColumnFit(QObject):
         header = self.view.horizontalHeader()
         if c in self._widths:
             return self._widths[c]
-        return header.sectionSize(c) or header.sectionSizeHint(c)
+        if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Fixed:
+            return header.sectionSize(c) or header.defaultSectionSize()
+        # Sized to contents by Qt: what it would take, shown or not.
+        return max(self.view.sizeHintForColumn(c), header.sectionSizeHint(c))
+
+    def set_page_hidden(self, columns: set[int]) -> None:
+        """The columns the page (or the user, through it) keeps hidden whatever the room."""
+        self.page_hidden = set(columns)
+        self.fit()
 
     def fit(self) -> None:
         header = self.view.horizontalHeader()
@@ -73,7 +86,7 @@ class ColumnFit(QObject):
         if room <= 0:
             return
         shown = [c for c in range(header.count())
-                 if c != self.stretch and (not self.view.isColumnHidden(c) or c in self.fitted)]
+                 if c != self.stretch and c not in self.page_hidden]
         hidden: set[int] = set()
         used = sum(self.width_of(c) for c in shown)
         for c in self.give_way:  # least important first
@@ -82,8 +95,10 @@ class ColumnFit(QObject):
             if c in shown:
                 hidden.add(c)
                 used -= self.width_of(c)
-        for c in shown:
-            want_hidden = c in hidden
+        for c in range(header.count()):
+            if c == self.stretch:
+                continue
+            want_hidden = c in hidden or c in self.page_hidden
             if want_hidden != self.view.isColumnHidden(c):
                 self.view.setColumnHidden(c, want_hidden)
                 if not want_hidden and c in self._widths:

@@ -56,7 +56,7 @@ class VariantPane(QFrame):
         self.setObjectName("comparePane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Output of {model}")
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(190)
 
         self.title = _plain_label(self, model)
         # One line, elided in the middle when narrow, so every pane's text starts level.
@@ -223,7 +223,9 @@ class VariantPane(QFrame):
         v["divergence"].setText(fmt.divergence(run, self.reference))
         v["agreement"].setText("—" if self.reference else fmt.share(run.agreement))
         v["kl"].setText("—" if self.reference else fmt.kl(run.approx_kl))
-        v["accuracy"].setText(fmt.accuracy(run))
+        # Short in the pane (four panes share 1024 px); the interval is the tooltip.
+        v["accuracy"].setText(fmt.accuracy_short(run))
+        v["accuracy"].setToolTip(fmt.accuracy_interval(run) or "")
         if run.size is not None:
             v["memory"].setToolTip(
                 f"Ollama size {human_bytes(run.size)}, of it in GPU memory "

@@ -21,8 +21,7 @@ STATE_COLUMN = COLUMNS.index("State")
 # Shown by each variant's pane already; the ranked table starts without them (the header's
 # context menu brings them back) so it fits beside the charts without scrolling sideways.
 DETAIL_COLUMNS: frozenset[int] = frozenset(
-    COLUMNS.index(c) for c in ("Predicted", "Diverges", "Approx. KL", "Bits/weight", "Load",
-                               "First token"))
+    COLUMNS.index(c) for c in ("Predicted", "Diverges", "Bits/weight", "Load", "First token"))
 REFERENCE_MARK = "★ "
 
 
