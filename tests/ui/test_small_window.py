@@ -46,6 +46,7 @@ def on_screen(view: QTableView, column: int) -> bool:
 
 
 def assert_message_moves_nothing(qtbot, window, page, view) -> None:
+    qtbot.wait(200)  # the page's own first layout (charts, splitter) settles first
     before = row_y(window, view)
     height = page.message.height()
     page.message.show_notice("Loaded llama3.1:8b.")
