@@ -160,3 +160,25 @@ def test_pyqtgraph_is_imported_only_when_the_compare_page_opens(tmp_path, unreac
                          env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+
+
+def test_export_dialog_opens_in_documents_not_the_checkout(qapp, monkeypatch, tmp_path):
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from quantdesk.ui.widgets import compare_history
+
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation",
+                        lambda loc: str(docs) if loc == QStandardPaths.StandardLocation
+                        .DocumentsLocation else str(tmp_path))
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _p, _t, start, _f: asked.append(start) or ("", ""))
+    panel = compare_history.HistoryPanel()
+    assert compare_history._save_dialog(panel, "cmp-1.json") is None
+    assert asked == [str(docs / "cmp-1.json")]
+    assert not asked[0].startswith(os.getcwd())
+    docs.rmdir()  # no Documents folder: the home folder, still not the checkout
+    assert compare_history.export_folder() == tmp_path
