@@ -66,7 +66,8 @@ def test_progress_advances_then_the_row_says_done(qtbot, sim_factory, make_page)
     assert any(s.speed > 0 for s in partial) and any(s.eta_s is not None for s in partial)
     row = page.rows[SMALL]
     assert row.phase.text() == "Done" and row.bar.value() == row.bar.maximum()
-    assert "of" in row.figures.text() and "Layers" in row.layers.text()
+    assert "of" in row.figures.text() and row.layers.text().startswith("File")
+    assert "sha256" not in row.layers.text() and "✓" in row.layers.toolTip()  # digests: tip
     assert not page.pulls.has_active()
     assert SMALL in sim.installed_names()
     # Finishing without a tray shows an in-app toast naming the model.

@@ -152,10 +152,13 @@ class MachinePage(QWidget):
         self.vram_label.setText(card_size(machine.total_vram_bytes) if machine.usable_gpus
                                 else "none (CPU only)")
         ram = machine.ram
-        self.ram_label.setText(f"{card_size(ram.total_bytes)} total, "
-                               f"{human_bytes(ram.available_bytes)} available")
+        # Nominal total ("32 GB" of RAM is 32 GiB) beside a decimal free figure would read
+        # "32 GB total, 34 GB available": the free share says it without a second unit.
+        share = ram.available_bytes / ram.total_bytes if ram.total_bytes else 0
+        self.ram_label.setText(f"{card_size(ram.total_bytes)}, {share:.0%} available "
+                               f"({human_bytes(ram.available_bytes)})")
         self.swap_label.setText(
-            f"{card_size(ram.swap_total_bytes)} total, {human_bytes(ram.swap_free_bytes)} free"
+            f"{human_bytes(ram.swap_total_bytes)}, {human_bytes(ram.swap_free_bytes)} free"
             if ram.swap_total_bytes else "none")
         threads = f", {machine.cpu.threads} threads" if machine.cpu.threads else ""
         self.cpu_label.setText(f"{machine.cpu.model} — {machine.cpu.cores} cores{threads}")

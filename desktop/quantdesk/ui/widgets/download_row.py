@@ -46,6 +46,8 @@ def figures_text(state: PullState) -> str:
 
 
 def layer_text(layer: LayerState) -> str:
+    """One file of the pull for the tooltip: its digest (what `ollama pull` prints) and how
+    far it is."""
     if layer.done:
         return f"{layer.short} ✓"
     pct = 100 * layer.completed / layer.total if layer.total else 0
@@ -53,10 +55,16 @@ def layer_text(layer: LayerState) -> str:
 
 
 def layers_text(layers: tuple[LayerState, ...]) -> str:
+    """"Files: 2 of 5 done, the next at 39%": a model is a few files (weights, template,
+    licence, parameters); their digests are for the tooltip, not the row."""
     if not layers:
         return ""
     done = sum(1 for la in layers if la.done)
-    return f"Layers {done}/{len(layers)} done: " + " · ".join(layer_text(la) for la in layers)
+    if done == len(layers):
+        return f"Files: all {len(layers)} done" if len(layers) > 1 else "File done"
+    current = next(la for la in layers if not la.done)
+    pct = 100 * current.completed / current.total if current.total else 0
+    return f"Files: {done} of {len(layers)} done, the next at {pct:.0f}%"
 
 
 class DownloadRow(QFrame):
@@ -130,6 +138,7 @@ class DownloadRow(QFrame):
         self.figures.setVisible(bool(self.figures.text()))
         self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
         self.layers.setText(layers_text(state.layers))
+        self.layers.setToolTip("\n".join(layer_text(la) for la in state.layers))
         self.layers.setVisible(bool(state.layers))
         self.error.setText(for_people(state.message))
         self.error.setVisible(bool(state.message))
