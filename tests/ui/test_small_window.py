@@ -118,3 +118,14 @@ def test_compare_at_1024_shows_agreement_kl_accuracy(qtbot, window):
     for name in ("Agreement", "Approx. KL", "Accuracy"):
         assert on_screen(view, SUMMARY_COLUMNS.index(name)), name
     assert_message_moves_nothing(qtbot, window, page, view)
+
+
+def test_every_page_fits_a_1024x640_window(make_window, sim):
+    """The window's minimum is the largest page's: no page may force it past 1024×640
+    (the Compare setup once asked for 1068 px)."""
+    w = make_window(sim.host, only_pages=None)
+    w.resize(*SMALL)
+    hint = w.minimumSizeHint()
+    assert hint.width() <= SMALL[0] and hint.height() <= SMALL[1], (
+        hint.toTuple(), {k: p.minimumSizeHint().toTuple() for k, p in w.pages.items()})
+    assert w.size().toTuple() == SMALL

@@ -107,9 +107,14 @@ class CompareSetup(QWidget):
         self.num_ctx.setSingleStep(1024)
         self.num_predict = self._spin(1, 32768, 128, "Longest answer (tokens)")
         self.num_ctx.valueChanged.connect(lambda _v: self.selection_changed.emit())
-        temperature = QLabel("0 (fixed: greedy, repeatable)", options_box)
+        temperature = QLabel("0 (greedy, repeatable)", options_box)
+        temperature.setWordWrap(True)
         self.reference_combo = QComboBox(options_box)
         self.reference_combo.setAccessibleName("Reference variant")
+        # Long model names must not widen the page past a 1024 px window: they elide.
+        self.reference_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reference_combo.setMinimumContentsLength(14)
         self.reference_combo.addItem(AUTO_REFERENCE, None)
         self.sequential_radio = QRadioButton("One after another", options_box)
         self.together_radio = QRadioButton("Run together", options_box)
@@ -120,7 +125,7 @@ class CompareSetup(QWidget):
         self._mode_group = QButtonGroup(self)
         self._mode_group.addButton(self.sequential_radio)
         self._mode_group.addButton(self.together_radio)
-        mode_row = QHBoxLayout()
+        mode_row = QVBoxLayout()  # stacked: side by side they set the page's minimum width
         mode_row.addWidget(self.sequential_radio)
         mode_row.addWidget(self.together_radio)
         form.addRow("Seed", self.seed)
