@@ -54,13 +54,13 @@ def layer_text(layer: LayerState) -> str:
     return f"{layer.short} {pct:.0f}%"
 
 
-def layers_text(layers: tuple[LayerState, ...]) -> str:
+def layers_text(layers: tuple[LayerState, ...], *, finished: bool = False) -> str:
     """"Files: 2 of 5 done, the next at 39%": a model is a few files (weights, template,
     licence, parameters); their digests are for the tooltip, not the row."""
     if not layers:
         return ""
     done = sum(1 for la in layers if la.done)
-    if done == len(layers):
+    if finished or done == len(layers):  # a finished pull's last report may lag behind
         return f"Files: all {len(layers)} done" if len(layers) > 1 else "File done"
     current = next(la for la in layers if not la.done)
     pct = 100 * current.completed / current.total if current.total else 0
@@ -137,7 +137,7 @@ class DownloadRow(QFrame):
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
         self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
-        self.layers.setText(layers_text(state.layers))
+        self.layers.setText(layers_text(state.layers, finished=state.phase == "done"))
         self.layers.setToolTip("\n".join(layer_text(la) for la in state.layers))
         self.layers.setVisible(bool(state.layers))
         self.error.setText(for_people(state.message))
