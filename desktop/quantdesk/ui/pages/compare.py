@@ -298,7 +298,7 @@ class ComparePage(QWidget):
     def _on_cancelled(self) -> None:
         self._set_running(False)
         self.panes.stop_unfinished()
-        self.message.show_notice("Stopped. What ran so far is in the history, marked "
+        self.message.show_notice("Stopped. What ran so far is in the History tab, marked "
                                  "incomplete.")
         self.history.refresh()
 

@@ -137,8 +137,10 @@ class DownloadRow(QFrame):
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
         self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
-        self.layers.setText(layers_text(state.layers, finished=state.phase == "done"))
-        self.layers.setToolTip("\n".join(layer_text(la) for la in state.layers))
+        finished = state.phase == "done"
+        self.layers.setText(layers_text(state.layers, finished=finished))
+        self.layers.setToolTip("\n".join(f"{la.short} ✓" if finished else layer_text(la)
+                                         for la in state.layers))
         self.layers.setVisible(bool(state.layers))
         self.error.setText(for_people(state.message))
         self.error.setVisible(bool(state.message))
