@@ -225,7 +225,11 @@ class VariantPane(QFrame):
         v["kl"].setText("—" if self.reference else fmt.kl(run.approx_kl))
         # Short in the pane (four panes share 1024 px); the interval is the tooltip.
         v["accuracy"].setText(fmt.accuracy_short(run))
-        v["accuracy"].setToolTip(fmt.accuracy_interval(run) or "")
+        v["accuracy"].setToolTip("; ".join(
+            t for t in (fmt.accuracy(run), fmt.accuracy_interval(run)) if t and t != "—"))
+        for key, label in v.items():  # a narrow pane clips a value: hovering shows it whole
+            if key not in ("memory", "accuracy"):
+                label.setToolTip(label.text())
         if run.size is not None:
             v["memory"].setToolTip(
                 f"Ollama size {human_bytes(run.size)}, of it in GPU memory "
