@@ -93,9 +93,10 @@ def run_app(
 
         written, late = [], []
         chosen = sizes or [SIZE]
+        prepared: set[str] = set()
         for size in chosen:
             files, slow = take_screenshots(window, tracker, folder_for(screenshots, size, chosen),
-                                           size=size)
+                                           size=size, prepared=prepared)
             written += files
             late += [key for key in slow if key not in late]
         window.close()

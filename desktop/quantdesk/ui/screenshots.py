@@ -22,12 +22,13 @@ def folder_for(out_dir: Path, size: tuple[int, int], sizes: list[tuple[int, int]
 
 def take_screenshots(
     window: MainWindow, tracker: ReadyTracker, out_dir: Path, *, timeout_ms: int = 20_000,
-    size: tuple[int, int] = SIZE,
+    size: tuple[int, int] = SIZE, prepared: set[str] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Show each page in turn, wait for its data, save ``NN-key.png``.
 
     Returns the files written and the pages that did not become ready in time (they are
-    still captured, so a reader can see what was on screen).
+    still captured, so a reader can see what was on screen). ``prepared``: the pages whose
+    demo already ran (a second size shows the same data, it does not run it again).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     window.resize(*size)
@@ -35,8 +36,10 @@ def take_screenshots(
     late: list[str] = []
     for n, spec in enumerate(window.page_specs, start=1):
         prepare = getattr(window.pages[spec.key], "prepare_screenshot", None)
-        if callable(prepare) and not tracker.is_ready(spec.key):
+        done = prepared if prepared is not None else set()
+        if callable(prepare) and spec.key not in done:
             prepare()  # a page that must run something to have data to show (once)
+            done.add(spec.key)
         window.show_page(spec.key)
         if not tracker.wait(spec.key, timeout_ms):
             late.append(spec.key)

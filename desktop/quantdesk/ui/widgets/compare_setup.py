@@ -53,6 +53,7 @@ class CompareSetup(QWidget):
         variants_box = QGroupBox("Variants (2–6)", self)
         self.variant_list = QListWidget(variants_box)
         self.variant_list.setAccessibleName("Variants to compare")
+        self.variant_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.variant_list.itemChanged.connect(self._on_item_changed)
         self.ladder_edit = QLineEdit(variants_box)
         self.ladder_edit.setPlaceholderText("Add a model's ladder, e.g. llama3.2:1b")
@@ -171,6 +172,7 @@ class CompareSetup(QWidget):
         self.variant_list.blockSignals(True)
         item.setData(INSTALLED_ROLE, installed)
         item.setText(name if installed else f"{name}  (not installed: pulled first)")
+        item.setToolTip(item.text())  # the list is narrow at 1024 px: the whole name here
         item.setForeground(self.palette().text() if installed else theme.color("info"))
         if checked:
             item.setCheckState(Qt.CheckState.Checked)
