@@ -32,9 +32,12 @@ def page_with_run(sim_factory, make_services, qtbot, tmp_path):
     page.show()
     page.setup.set_checked([Q4, Q8])
     page.setup.use_task_set("arith", 4)
+    streamed: dict[str, str] = {}
+    page.service.tokens.connect(lambda m, t: streamed.__setitem__(m, streamed.get(m, "") + t))
     with qtbot.waitSignal(page.service.finished, timeout=20_000) as done:
         page.run_comparison()
     result = done.args[0]
+    page.streamed_for_test = streamed  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: page.history_panel.ids() == [result.id], timeout=5000)
     yield page, result
     page.shutdown()
@@ -48,7 +51,15 @@ def test_reopen_shows_the_stored_panes_and_results(page_with_run, qtbot):
         page.history_panel.reopen_button.click()
     for run in result.runs:
         pane = page.panes.pane(run.model)
-        assert pane.state == "done" and pane.text() == run.response
+        assert pane.state == "done"
+        # One block per task, in order, each headed by its number and id: never "706VIOLIN…".
+        text = pane.text()
+        starts = [text.index(f"── Task {i} · {'right' if t.correct else 'wrong'} ──")
+                  for i, t in enumerate(run.tasks, start=1)]
+        assert starts == sorted(starts) and starts[0] == 0
+        for i, t in enumerate(run.tasks):
+            end = starts[i + 1] if i + 1 < len(starts) else len(text)
+            assert t.response.strip() in text[starts[i]:end]
         assert pane.values["accuracy"].text().startswith(f"{run.accuracy:.0%}")
     assert page.setup.tasks_radio.isChecked() and page.setup.task_count.value() == 4
     assert not page.summary_view.isColumnHidden(4)  # a task set has an accuracy column
@@ -75,6 +86,18 @@ def test_export_round_trips_in_three_formats(page_with_run, qtbot, tmp_path):
     assert "Exported to" in page.message.text()
 
 
+def test_task_answers_stream_apart(page_with_run):
+    page, result = page_with_run
+    for run in result.runs:
+        stream = page.streamed_for_test[run.model]
+        heads = [stream.index(f"── Task {i} of 4 ──") for i in range(1, len(run.tasks) + 1)]
+        assert heads == sorted(heads)
+        # Between two headings lies exactly one task's answer, set off by a blank line.
+        for i, t in enumerate(run.tasks[:-1]):
+            between = stream[heads[i]:heads[i + 1]]
+            assert between.endswith("\n\n") and t.response in between
+
+
 def test_rerun_says_what_changed(page_with_run, qtbot):
     page, result = page_with_run
     page.history_panel.select(result.id)
@@ -82,7 +105,10 @@ def test_rerun_says_what_changed(page_with_run, qtbot):
         page.history_panel.rerun_button.click()
     diff = got.args[0]
     assert diff.old_id == result.id and diff.new_id != result.id
-    assert f"compared with {result.id}" in page.message.text()
+    said = page.message.text()
+    assert said.startswith("Re-run done:") and "today" in said  # when the first run was
+    for field in ("load_s", "ttft_s", "eval_tps", "size_vram", " -> ", result.id):
+        assert field not in said  # words for people, not the store's field names
     qtbot.waitUntil(lambda: len(page.history_panel.ids()) == 2, timeout=5000)
     assert page.history_panel.ids()[0] == diff.new_id  # newest first
 
@@ -134,3 +160,25 @@ def test_pyqtgraph_is_imported_only_when_the_compare_page_opens(tmp_path, unreac
                          env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+
+
+def test_export_dialog_opens_in_documents_not_the_checkout(qapp, monkeypatch, tmp_path):
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from quantdesk.ui.widgets import compare_history
+
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation",
+                        lambda loc: str(docs) if loc == QStandardPaths.StandardLocation
+                        .DocumentsLocation else str(tmp_path))
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _p, _t, start, _f: asked.append(start) or ("", ""))
+    panel = compare_history.HistoryPanel()
+    assert compare_history._save_dialog(panel, "cmp-1.json") is None
+    assert asked == [str(docs / "cmp-1.json")]
+    assert not asked[0].startswith(os.getcwd())
+    docs.rmdir()  # no Documents folder: the home folder, still not the checkout
+    assert compare_history.export_folder() == tmp_path

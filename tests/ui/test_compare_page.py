@@ -116,7 +116,7 @@ def test_stop_mid_run_cancels_everything_at_once(sim_factory, open_page, qtbot):
     stored = _stored(page, page.history_panel.ids()[0])
     assert not stored.complete
     assert {r.state for r in stored.runs} == {"cancelled"}
-    assert "incomplete" in page.history_panel.table.item(0, 2).text()
+    assert "incomplete" in page.history_panel.table.item(0, 3).text()
 
 
 def test_dropped_stream_fails_one_pane_others_finish(sim_factory, open_page, qtbot):
@@ -184,7 +184,7 @@ def test_together_disabled_when_the_fit_says_no(sim_factory, open_page, qtbot):
     assert not verdict.ok
     assert not page.setup.together_radio.isEnabled()
     assert "Not available" in page.setup.together_radio.toolTip()
-    assert "GiB" in page.setup.together_radio.toolTip()  # says how much is missing
+    assert " GB" in page.setup.together_radio.toolTip()  # says how much is missing
     assert page.setup.spec().together is False
 
 

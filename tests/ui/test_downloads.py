@@ -19,6 +19,7 @@ from quantdesk.core.pulls.disk import (
 from quantdesk.ui.pages.downloads import DownloadsPage
 from quantdesk.ui.services.pulls import FLUSH_MS, PullState
 from quantdesk.ui.widgets.download_notice import Toast
+from quantdesk.ui.wording import for_people
 
 SMALL = "llama3.2:1b"  # about 1.3 GB in the simulator's catalog
 
@@ -65,7 +66,8 @@ def test_progress_advances_then_the_row_says_done(qtbot, sim_factory, make_page)
     assert any(s.speed > 0 for s in partial) and any(s.eta_s is not None for s in partial)
     row = page.rows[SMALL]
     assert row.phase.text() == "Done" and row.bar.value() == row.bar.maximum()
-    assert "of" in row.figures.text() and "Layers" in row.layers.text()
+    assert "of" in row.figures.text() and row.layers.text().startswith("File")
+    assert "sha256" not in row.layers.text() and "✓" in row.layers.toolTip()  # digests: tip
     assert not page.pulls.has_active()
     assert SMALL in sim.installed_names()
     # Finishing without a tray shows an in-app toast naming the model.
@@ -162,7 +164,9 @@ def test_missing_tag_shows_the_daemons_reason(qtbot, sim, make_page):
     message = failed.args[1]
     assert "file does not exist" in message  # the daemon's own words
     row = page.rows["llama3.1:no-such-tag"]
-    assert row.error.text() == message and row.retry_button.isVisible()
+    # In the app's words: the Variants page, not the CLI's `quantdesk variants`.
+    assert row.error.text() == for_people(message) and row.retry_button.isVisible()
+    assert "Variants page" in row.error.text() and "`quantdesk" not in row.error.text()
     toast = page.window().findChild(Toast)
     assert toast is not None and "failed" in toast.text()
 

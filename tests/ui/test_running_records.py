@@ -67,9 +67,11 @@ def test_running_page_records_a_pair_on_first_sight_only(make_window, sim_factor
     qtbot.wait(100)
     assert len(rows()) == 1
 
-    error = (row.predicted_size - row.observed_size) / row.observed_size
+    # One figure with the panel: how much more (+) or less Ollama uses than predicted.
+    gap = (row.observed_size - row.predicted_size) / row.predicted_size
     qtbot.waitUntil(lambda: page.model.index(0, COL_PREDICTED).data() != "—", timeout=20_000)
-    assert page.model.index(0, COL_PREDICTED).data().endswith(f"({error:+.0%})")
+    shown = f"{gap:+.1%}" if abs(gap) < 0.01 and gap else f"{gap:+.0%}"
+    assert page.model.index(0, COL_PREDICTED).data().endswith(f"({shown})")
     assert "Ollama measures" in page.model.index(0, COL_PREDICTED).data(
         Qt.ItemDataRole.ToolTipRole)
 

@@ -24,21 +24,23 @@ def png_size(path) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_screenshots_one_png_per_page_at_1280x800(tmp_path):
+def test_screenshots_one_png_per_page_at_each_size(tmp_path):
     out = tmp_path / "shots"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "QUANTDESK_CONFIG_DIR": str(tmp_path / "cfg")}
     proc = subprocess.run(
-        [sys.executable, "-m", "quantdesk", "gui", "--demo", "--screenshots", str(out)],
-        capture_output=True, text=True, timeout=120, env=env,
+        [sys.executable, "-m", "quantdesk", "gui", "--demo", "--screenshots", str(out),
+         "--size", "1280x800", "--size", "1024x640"],
+        capture_output=True, text=True, timeout=180, env=env,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    files = sorted(out.glob("*.png"))
     keys = [spec.key for spec, _cls in available_pages()]
-    assert [f.stem.split("-", 1)[1] for f in files] == keys
-    for f in files:
-        assert png_size(f) == (1280, 800)
-        assert f.stat().st_size > 10_000  # a real rendering, not a blank image
+    for size, folder in (((1280, 800), "1280x800"), ((1024, 640), "1024x640")):
+        files = sorted((out / folder).glob("*.png"))
+        assert [f.stem.split("-", 1)[1] for f in files] == keys
+        for f in files:
+            assert png_size(f) == size
+            assert f.stat().st_size > 10_000  # a real rendering, not a blank image
 
 
 def test_every_icon_renders_sharp_at_high_dpi(qapp):
@@ -69,6 +71,12 @@ def test_gui_command_accepts_demo_and_screenshots():
     parser = build_parser()
     args = parser.parse_args(["gui", "--demo", "--screenshots", "out"])
     assert args.demo and str(args.screenshots) == "out"
-    assert not args.exit_when_ready
+    assert not args.exit_when_ready and args.sizes is None  # the default set, 1280x800
+    sized = parser.parse_args(["gui", "--screenshots", "o", "--size", "1024x640",
+                               "--size", "1600×1000"])
+    assert sized.sizes == [(1024, 640), (1600, 1000)]
+    for bad in ("1024", "axb", "100x100"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["gui", "--screenshots", "o", "--size", bad])
     bare = parser.parse_args(["--demo"])
     assert bare.command is None and bare.demo  # main() re-routes this to `gui --demo`

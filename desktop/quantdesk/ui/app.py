@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from quantdesk import __version__
+from quantdesk.ui import theme
 from quantdesk.ui.main_window import MainWindow
 from quantdesk.ui.ready import ReadyTracker
 from quantdesk.ui.resources import icon, style_sheet
@@ -36,7 +37,13 @@ def application() -> QApplication:
     app.setOrganizationName("QuantDesk")
     app.setDesktopFileName("io.github.quantdesk.QuantDesk")
     app.setWindowIcon(icon("app"))
-    # The style sheet only shapes things; colours stay the system palette (light or dark).
+    # Fusion draws with the palette everywhere, so the light and dark palettes (every text
+    # colour at 4.5:1 or more) look the same on every platform.
+    app.setStyle("Fusion")
+    theme.apply(app)
+    if not os.environ.get(theme.SCHEME_ENV):  # follow the system when it switches
+        app.styleHints().colorSchemeChanged.connect(lambda _s: theme.apply(app))
+    # The style sheet only shapes things; its colours are palette roles.
     app.setStyleSheet(style_sheet())
     return app
 
@@ -61,6 +68,7 @@ def run_app(
     registry: str | None = None,
     demo: bool = False,
     screenshots: Path | None = None,
+    sizes: list[tuple[int, int]] | None = None,
     exit_when_ready: bool = False,
 ) -> int:
     started = time.perf_counter()
@@ -81,9 +89,16 @@ def run_app(
     window.show()
 
     if screenshots is not None:
-        from quantdesk.ui.screenshots import report, take_screenshots
+        from quantdesk.ui.screenshots import SIZE, folder_for, report, take_screenshots
 
-        written, late = take_screenshots(window, tracker, screenshots)
+        written, late = [], []
+        chosen = sizes or [SIZE]
+        prepared: set[str] = set()
+        for size in chosen:
+            files, slow = take_screenshots(window, tracker, folder_for(screenshots, size, chosen),
+                                           size=size, prepared=prepared)
+            written += files
+            late += [key for key in slow if key not in late]
         window.close()
         services.close()
         return report(written, late, window.page_errors)

@@ -17,8 +17,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use the built-in simulated daemon (no Ollama needed)")
     parser.add_argument("--screenshots", metavar="DIR", type=Path,
                         help="save one PNG per page into DIR (implies --demo) and exit")
+    parser.add_argument("--size", metavar="WXH", action="append", type=_size, dest="sizes",
+                        help="window size of the screenshots, e.g. 1024x640 (repeatable; "
+                             "default 1280x800; several sizes go into DIR/WxH/)")
     # For the start-up benchmark: print the time to a filled first page, then exit.
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+
+
+def _size(text: str) -> tuple[int, int]:
+    # Parsed here, Qt-free, so a bad size is an argparse error before any window opens.
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size like 1024x640")
+    width, height = (int(p) for p in parts)
+    if width < 320 or height < 240:
+        raise argparse.ArgumentTypeError(f"{text!r} is smaller than 320x240")
+    return width, height
 
 
 GUI_MISSING = ("The desktop app needs PySide6, which is not installed: install it with "
@@ -50,5 +64,6 @@ def run(args: argparse.Namespace) -> int:
         registry=getattr(args, "registry", None),
         demo=bool(getattr(args, "demo", False)),
         screenshots=args.screenshots,
+        sizes=getattr(args, "sizes", None),
         exit_when_ready=args.exit_when_ready,
     )

@@ -1,7 +1,8 @@
 """Progress of a running comparison, as events a GUI pane or the CLI can follow.
 
 Kinds, per run: ``pulling`` (with ``progress``), ``loading``, ``running``, ``token`` (with
-``text``), ``done``, ``failed`` (with ``error``), ``cancelled``; for the whole comparison:
+``text``), ``task`` (a task set's next task begins; ``text`` is "2/12 task-id"), ``done``,
+``failed`` (with ``error``), ``cancelled``; for the whole comparison:
 ``started`` (model is "") and ``finished`` (``result`` set). ``run`` is a snapshot of the
 run's result when the event was made.
 """

@@ -2,8 +2,10 @@
 
 Model output is untrusted text. In Markdown every response sits in a fenced code block whose
 fence is longer than any backtick run inside it (CommonMark: the block then cannot be closed
-early), so no markup, link, image or raw HTML in it is interpreted; table cells escape every
-Markdown punctuation character and HTML's ``<``, ``>``, ``&``, and fold newlines. In CSV a text
+early), so no markup, link, image or raw HTML in it is interpreted. Other text (names, errors,
+table cells) stays readable, "llama3.1:8b" as it is: only what would break a table row or
+turn into markup is escaped (``|``, newlines, HTML's ``<``, ``>``, ``&``, and the characters
+that open links, code or emphasis). Sizes read as ``ollama ps`` prints them. In CSV a text
 cell that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR) gets a
 leading apostrophe (the OWASP recommendation).
 """
@@ -22,6 +24,7 @@ from quantdesk.core.atomic import AtomicWriteError, write_atomic
 from quantdesk.core.compare.ranking import ranked, ranks
 from quantdesk.core.compare.results import ComparisonResult, RunResult
 from quantdesk.core.errors import QuantDeskError
+from quantdesk.core.units import gb
 
 EXPORT_FORMAT = "quantdesk-comparison"
 EXPORT_VERSION = 1
@@ -32,7 +35,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "size_vram", "predicted_bytes", "first_divergence", "agreement", "approx_kl", "similarity",
     "agreement_basis", "accuracy", "accuracy_low", "accuracy_high", "response",
 )
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+# What could end a table cell or open markup; "." ":" "-" and intraword "_" cannot.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -86,8 +90,9 @@ def to_csv(result: ComparisonResult) -> str:
 # -- Markdown -------------------------------------------------------------------------------
 
 def md_escape(text: str) -> str:
-    """Inline text that renders as itself: HTML-escaped, Markdown punctuation backslashed,
-    newlines folded to spaces."""
+    """Inline text that renders as itself and keeps a table row whole: newlines folded to
+    spaces, HTML escaped, ``|`` and the characters that open links, code or emphasis
+    backslashed; the rest (".", ":", "-", "_") left as people wrote it."""
     text = " ".join(str(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
@@ -97,6 +102,15 @@ def md_code_block(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text}\n{fence}"
+
+
+def _size(value: int | None) -> str:
+    return "-" if value is None else gb(value)
+
+
+def _when(iso: str) -> str:
+    """"2026-12-07 11:34 UTC" from the stored ISO timestamp."""
+    return iso[:16].replace("T", " ") + " UTC" if len(iso) >= 16 else iso
 
 
 def _num(value: float | int | None, digits: int = 2) -> str:
@@ -111,7 +125,7 @@ def _md_row(run: RunResult, reference: str, place: int | None) -> str:
     cells = ["-" if place is None else str(place),
              md_escape(run.model) + (" (ref)" if run.model == reference else ""),
              md_escape(run.state), _num(run.load_s), _num(run.ttft_s), _num(run.eval_tps, 1),
-             _num(run.size), _num(run.size_vram), _num(run.predicted_bytes),
+             _size(run.size), _size(run.size_vram), _size(run.predicted_bytes),
              _num(run.first_divergence), _num(run.agreement, 3), _num(run.approx_kl, 4),
              acc]
     return "| " + " | ".join(cells) + " |"
@@ -124,7 +138,7 @@ def to_markdown(result: ComparisonResult) -> str:
             else "one prompt")
     lines = [
         f"# Comparison {md_escape(result.id)}", "",
-        f"- Created: {md_escape(result.created_at)}",
+        f"- Created: {md_escape(_when(result.created_at))}",
         f"- Complete: {'yes' if result.complete else 'no'}",
         f"- Reference: {md_escape(result.reference)}",
         f"- Ollama: {md_escape(str(fp.get('daemon_version', '')))}",
@@ -134,8 +148,8 @@ def to_markdown(result: ComparisonResult) -> str:
     if spec.prompt is not None:
         lines += ["## Prompt", "", md_code_block(spec.prompt), ""]
     lines += ["## Results", "",
-              "| Rank | Model | State | Load s | TTFT s | Tokens/s | Size | VRAM | Predicted "
-              "| Diverges at | Agreement | Approx. KL | Accuracy |",
+              "| Rank | Model | State | Load s | First token s | Tokens/s | Ollama size "
+              "| In GPU memory | Predicted | Diverges at | Agreement | Approx. KL | Accuracy |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     places = ranks(result)
     lines += [_md_row(r, result.reference, places[r.model])

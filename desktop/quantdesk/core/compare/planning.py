@@ -18,6 +18,7 @@ from quantdesk.core.fit import FitOptions, FitResult, estimate_fit
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import ShowResponse
 from quantdesk.core.quant import QuantLevel, looks_like_quant, parse_quant
+from quantdesk.core.units import gb
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
 
@@ -135,13 +136,13 @@ def can_run_together(variants: Sequence[VariantShape | None], machine: Machine |
             need = sum(f.ps_size for f in fits)
             vram = sum(g.free_bytes for g in machine.usable_gpus)
             return TogetherVerdict(
-                False, f"together they need about {need / 2**30:.1f} GiB but the GPUs have "
-                f"{vram / 2**30:.1f} GiB free ({shape.model} would not stay on the GPU)",
+                False, f"together they need about {gb(need)} but the GPUs have "
+                f"{gb(vram)} free ({shape.model} would not stay on the GPU)",
                 tuple(fits))
         used = {s.index: s.bytes for s in fit.placement.per_gpu}
         left = replace(left, gpus=tuple(
             replace(g, free_bytes=max(0, g.free_bytes - used.get(g.index, 0)))
             for g in left.gpus))
     total = sum(f.ps_size for f in fits)
-    return TogetherVerdict(True, f"all fit on the GPU at once (about {total / 2**30:.1f} GiB)",
+    return TogetherVerdict(True, f"all fit on the GPU at once (about {gb(total)})",
                            tuple(fits))

@@ -412,7 +412,11 @@ class ComparisonRunner:
         opts = self.spec.options
         metrics: list[Metrics] = []
         v.transcripts = []
-        for i, prompt in enumerate(self._prompts):
+        prompts = self._prompts
+        for i, prompt in enumerate(prompts):
+            if self.tasks:  # where one task's answer ends and the next begins, in the stream
+                self._emit(CompareEvent("task", v.run.model, v.run.position,
+                                        text=f"{i + 1}/{len(prompts)} {self.tasks[i].id}"))
             parts: list[str] = []
             steps = []
             stream = self.client.generate(

@@ -51,6 +51,8 @@ class ComparisonSummary:
     complete: bool
     reference: str
     note: str = ""
+    prompt: str | None = None  # the prompt, or None for a task set
+    task_spec: str | None = None  # "mixed:20", or None for a prompt
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "created_at": self.created_at, "models": list(self.models),
@@ -172,7 +174,8 @@ class ComparisonStore:
 
     def summaries(self, limit: int | None = None) -> list[ComparisonSummary]:
         """Newest first."""
-        sql = ("SELECT c.id, c.created_at, c.complete, c.reference, c.note,"
+        sql = ("SELECT c.id, c.created_at, c.complete, c.reference, c.note, c.prompt,"
+               " c.task_spec,"
                " (SELECT json_group_array(model) FROM"
                "   (SELECT model FROM runs WHERE comparison_id=c.id ORDER BY position)) AS models"
                " FROM comparisons c ORDER BY c.created_at DESC, c.rowid DESC")
@@ -181,7 +184,8 @@ class ComparisonStore:
             sql += " LIMIT ?"
             params = (limit,)
         return [ComparisonSummary(r["id"], r["created_at"], tuple(json.loads(r["models"])),
-                                  bool(r["complete"]), r["reference"], r["note"])
+                                  bool(r["complete"]), r["reference"], r["note"],
+                                  r["prompt"], r["task_spec"])
                 for r in self._db.query(sql, params)]
 
     def delete(self, comparison_id: str) -> None:

@@ -24,7 +24,9 @@ from quantdesk.core.config import (
     config_path,
     field_docs,
 )
+from quantdesk.ui import theme
 from quantdesk.ui.services.config_store import ConfigStore
+from quantdesk.ui.wording import for_people
 
 LABELS = {
     "host": "Ollama host",
@@ -83,9 +85,16 @@ class SettingsDialog(QDialog):
             label = QLabel(f"&{LABELS[f.name]}")
             label.setBuddy(widget)
             form.addRow(label, widget)
+            if f.name == "hardware_override":
+                # Cards and RAM are sold by nominal size: the "8 GB" on the box is 8 GiB.
+                nominal = QLabel("Sizes are the vendor's nominal ones: gpu=8GB is an "
+                                 "\"8 GB\" card, which holds 8 GiB.")
+                nominal.setObjectName("pageHint")
+                nominal.setWordWrap(True)
+                form.addRow("", nominal)
 
         self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Settings error")
         self.error.setVisible(bool(store.load_problem))
@@ -123,7 +132,7 @@ class SettingsDialog(QDialog):
         try:
             self._store.save(self.values())
         except ConfigError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(for_people(str(exc)))
             self.error.show()
             return
         except OSError as exc:

@@ -29,11 +29,14 @@ from quantdesk.core.compare.planning import TogetherVerdict, choose_reference, q
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, RunResult
 from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
+from quantdesk.ui.formatting import local_time
 from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut
+from quantdesk.ui.widgets.column_fit import ColumnFit
+from quantdesk.ui.widgets.compare_diff import diff_text
 from quantdesk.ui.widgets.compare_history import HistoryPanel
 from quantdesk.ui.widgets.compare_panes import PaneRow
 from quantdesk.ui.widgets.compare_setup import CompareSetup
@@ -46,6 +49,9 @@ from quantdesk.ui.widgets.compare_summary import (
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACCURACY_COLUMN = COLUMNS.index("Accuracy")
+GIVE_WAY = tuple(COLUMNS.index(c) for c in (
+    "First token", "Load", "Bits/weight", "Diverges", "Predicted", "State", "Ollama size",
+    "Gen. tok/s"))
 CHECK_DELAY_MS = 300  # wait for the user to stop clicking before asking the daemon
 POLL_WAIT_MS = 2000
 
@@ -75,6 +81,7 @@ class ComparePage(QWidget):
         self.charts: QWidget | None = None  # built on first show (pyqtgraph is heavy)
         self._runs: dict[str, RunResult] = {}
         self._pending_rerun: str | None = None
+        self._created: dict[str, str] = {}  # comparison id -> when it ran, in local time
         self._screenshot_mode = False
         self._is_ready = False
         self._ladders_connected = False
@@ -132,9 +139,10 @@ class ComparePage(QWidget):
         header = self.summary_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # The variant name takes what is left (elided in the middle, full in its tooltip),
-        # so the ranked table never scrolls sideways beside the charts.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.summary_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # so the ranked table never scrolls sideways beside the charts; on a narrow window
+        # the timings and sizes give way and the quality columns (agreement, approx. KL,
+        # accuracy) stay.
+        self.summary_columns = ColumnFit(self.summary_view, 1, GIVE_WAY, min_stretch=120)
         self.summary_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
@@ -192,7 +200,7 @@ class ComparePage(QWidget):
         h.listed.connect(self._on_listed)
         h.opened.connect(self._on_opened)
         h.exported.connect(lambda path: self.message.show_notice(f"Exported to {path}."))
-        h.deleted.connect(lambda cid: self.message.show_notice(f"Deleted {cid}."))
+        h.deleted.connect(lambda _cid: self.message.show_notice("Deleted the comparison."))
         h.failed.connect(self.message.show_error)
         p = self.history_panel
         p.reopen_requested.connect(self.history.open)
@@ -294,7 +302,8 @@ class ComparePage(QWidget):
                 f"Finished with failures ({', '.join(failed)}); kept in the history as "
                 "incomplete. Hover a failed row for the reason.")
         else:
-            self.message.show_notice(f"Done: {result.id} is in the history.")
+            self.message.show_notice(
+                f"Done. Saved in the History tab ({local_time(result.created_at)}).")
         self.history.refresh()
         # The runs loaded and unloaded models: the status bar's gauge should say so now.
         running = self._services.running
@@ -329,26 +338,26 @@ class ComparePage(QWidget):
         self._set_running(False)
         self.panes.stop_unfinished()
         self._after_run()
-        self.message.show_notice("Stopped. What ran so far is in the history, marked "
+        self.message.show_notice("Stopped. What ran so far is in the History tab, marked "
                                  "incomplete.")
         self.history.refresh()
 
     def _on_diff(self, diff: ComparisonDiff) -> None:
-        what = "\n".join(diff.lines()) if diff.changed else "Nothing changed."
-        self.message.show_notice(f"Re-run compared with {diff.old_id}:\n{what}")
+        when = self._created.get(diff.old_id, "before")
+        self.message.show_notice(diff_text(diff, when))
 
     def _refresh_summary(self) -> None:
         reference = self.result.reference if self.result else ""
         runs = list(self._runs.values())
         self.summary.set_runs(runs, reference)
-        for column in range(len(COLUMNS)):
-            self.summary_view.setColumnHidden(column, column in self.hidden_columns)
+        hidden = set(self.hidden_columns)
         # Accuracy exists only for a task set: no empty column for a prompt. Once every run
         # is done, the rank column says as much as the state column would.
         if all(r.accuracy is None for r in runs):
-            self.summary_view.setColumnHidden(ACCURACY_COLUMN, True)
+            hidden.add(ACCURACY_COLUMN)
         if runs and all(r.state == "done" for r in runs):
-            self.summary_view.setColumnHidden(STATE_COLUMN, True)
+            hidden.add(STATE_COLUMN)
+        self.summary_columns.set_page_hidden(hidden)
 
     def _column_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -388,6 +397,7 @@ class ComparePage(QWidget):
     def _on_opened(self, result: ComparisonResult) -> None:
         if self._pending_rerun == result.id:
             self._pending_rerun = None
+            self._created[result.id] = local_time(result.created_at)
             self.setup.show_spec(result.spec)
             self.start(RunRequest(result.spec, rerun_of=result))
             return
@@ -401,8 +411,9 @@ class ComparePage(QWidget):
         self.panes.show_result(result)
         self._refresh_summary()
         self._show_charts()
-        state = "complete" if result.complete else "incomplete"
-        self.message.show_notice(f"{result.id} ({state}), from {result.created_at[:19]}.")
+        self._created[result.id] = local_time(result.created_at)
+        state = "" if result.complete else " (incomplete)"
+        self.message.show_notice(f"The comparison of {local_time(result.created_at)}{state}.")
 
     # -- setup helpers -----------------------------------------------------------------------
 

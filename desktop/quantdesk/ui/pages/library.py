@@ -26,15 +26,22 @@ from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import LocalModel, RunningModel, ShowResponse
 from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.pages.library_model import (
+    FAMILY,
     FIT,
     FIT_ROLE,
+    LOADED,
+    MODIFIED,
     NAME,
     NAME_ROLE,
+    PARAMS,
+    QUANT,
+    SIZE,
     LibraryFilterProxy,
     LibraryTableModel,
 )
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
+from quantdesk.ui.widgets.column_fit import ColumnFit
 from quantdesk.ui.widgets.fit_badge import context_words
 from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
 from quantdesk.ui.widgets.library_copy import CopyDialog
@@ -112,6 +119,9 @@ class LibraryPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(FIT, 190)
+        # At 1024 px the name keeps its room: family and date give way first, then the rest.
+        self.columns = ColumnFit(self.table, NAME, (FAMILY, MODIFIED, PARAMS, QUANT, LOADED,
+                                                    SIZE), keep_width=(FIT,))
         self.table.setItemDelegateForColumn(FIT, FitBadgeDelegate(FIT_ROLE, parent=self))
         self.table.doubleClicked.connect(lambda _i: self.show_details())
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)

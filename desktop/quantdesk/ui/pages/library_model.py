@@ -191,6 +191,9 @@ class LibraryTableModel(QAbstractTableModel):
         if role == FIT_ROLE:
             return row.fit if col == FIT else None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == NAME:  # the whole name (elided on narrow windows) and what it is
+                facts = [t for t in row.texts[FAMILY:MODIFIED] if t not in ("—", "")]
+                return " · ".join([row.texts[NAME], *facts])
             return row.tooltips.get(col) or None
         if role == Qt.ItemDataRole.ForegroundRole and col == FIT and row.fit is not None:
             return QBrush(row.fit.color)

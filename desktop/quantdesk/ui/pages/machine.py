@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.fit import Calibration
 from quantdesk.core.machine import Machine
-from quantdesk.core.units import gib
-from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.formatting import card_size, human_bytes
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
@@ -34,10 +33,6 @@ PROBE_LABELS = {
     "apple_sysctl": "Apple Silicon (sysctl)",
     "psutil": "CPU and RAM (psutil)",
 }
-
-
-def _gib(n: int) -> str:
-    return f"{gib(n)} ({human_bytes(n)})"
 
 
 class MachinePage(QWidget):
@@ -139,7 +134,7 @@ class MachinePage(QWidget):
         self.gpus.setRowCount(len(machine.gpus))
         for row, g in enumerate(machine.gpus):
             kind = "unified memory" if g.unified else "dedicated"
-            cells = (g.name, g.vendor, _gib(g.total_bytes), _gib(g.free_bytes), kind,
+            cells = (g.name, g.vendor, card_size(g.total_bytes), human_bytes(g.free_bytes), kind,
                      "yes" if g.usable else "no", g.note)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -154,13 +149,16 @@ class MachinePage(QWidget):
         rows_height = sum(self.gpus.rowHeight(r) for r in range(self.gpus.rowCount()))
         self.gpus.setFixedHeight(self.gpus.horizontalHeader().height() + rows_height
                                  + 2 * self.gpus.frameWidth() + 6)
-        self.vram_label.setText(_gib(machine.total_vram_bytes) if machine.usable_gpus
+        self.vram_label.setText(card_size(machine.total_vram_bytes) if machine.usable_gpus
                                 else "none (CPU only)")
         ram = machine.ram
-        self.ram_label.setText(f"{_gib(ram.total_bytes)} total, {_gib(ram.available_bytes)} "
-                               "available")
+        # Nominal total ("32 GB" of RAM is 32 GiB) beside a decimal free figure would read
+        # "32 GB total, 34 GB available": the free share says it without a second unit.
+        share = ram.available_bytes / ram.total_bytes if ram.total_bytes else 0
+        self.ram_label.setText(f"{card_size(ram.total_bytes)}, {share:.0%} available "
+                               f"({human_bytes(ram.available_bytes)})")
         self.swap_label.setText(
-            f"{_gib(ram.swap_total_bytes)} total, {_gib(ram.swap_free_bytes)} free"
+            f"{human_bytes(ram.swap_total_bytes)}, {human_bytes(ram.swap_free_bytes)} free"
             if ram.swap_total_bytes else "none")
         threads = f", {machine.cpu.threads} threads" if machine.cpu.threads else ""
         self.cpu_label.setText(f"{machine.cpu.model} — {machine.cpu.cores} cores{threads}")

@@ -8,18 +8,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from quantdesk.core.ollama import RunningModel
-from quantdesk.ui.formatting import countdown, human_bytes
+from quantdesk.ui.formatting import countdown, gap_text, human_bytes, prediction_gap
 
 COLUMNS = ("Model", "Memory", "In GPU memory", "Processor", "Context", "Unloads in", "Predicted")
 COL_COUNTDOWN = COLUMNS.index("Unloads in")
 COL_PREDICTED = COLUMNS.index("Predicted")
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def prediction_error(predicted: int, measured: int) -> float | None:
-    """(predicted − measured) / measured: −0.03 when we predicted 3 % too little."""
-    return (predicted - measured) / measured if measured > 0 else None
 
 
 class RunningTableModel(QAbstractTableModel):
@@ -97,17 +92,17 @@ class RunningTableModel(QAbstractTableModel):
         predicted = self._predicted.get(m.name)
         if not predicted:
             return "—"
-        error = prediction_error(predicted, m.size)
-        return human_bytes(predicted) + (f" ({error:+.0%})" if error is not None else "")
+        gap = prediction_gap(predicted, m.size)
+        return human_bytes(predicted) + (f" ({gap_text(gap)})" if gap is not None else "")
 
     def _tooltip(self, m: RunningModel, col: int) -> str | None:
         if col == COL_PREDICTED:
             predicted = self._predicted.get(m.name)
             if not predicted:
                 return "No prediction for this model yet."
-            diff = prediction_error(predicted, m.size) or 0.0
+            gap = prediction_gap(predicted, m.size) or 0.0
             return (f"QuantDesk predicted {human_bytes(predicted)}; Ollama measures "
-                    f"{human_bytes(m.size)} ({diff:+.0%}).")
+                    f"{human_bytes(m.size)} ({gap_text(gap)} against the prediction).")
         if col == 1:
             return "Ollama's measured size: weights, KV cache and compute buffers, RAM + VRAM."
         if col == 0:

@@ -34,11 +34,14 @@ from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.pages.variants_model import (
     ADVICE,
     BEST_ROLE,
+    BPW,
     FIT,
     FIT_ROLE,
     MEMORY,
     PULL,
     PULLABLE_ROLE,
+    QUANT,
+    STATUS,
     TAG,
     VARIANT_ROLE,
     VariantLadderModel,
@@ -48,6 +51,7 @@ from quantdesk.ui.services.container import Services
 from quantdesk.ui.services.pulls import PullState
 from quantdesk.ui.services.variants import Ladder
 from quantdesk.ui.widgets.actions import add_shortcut
+from quantdesk.ui.widgets.column_fit import ColumnFit
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 from quantdesk.ui.widgets.fit_views import fit_view, unknown_view
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
@@ -200,6 +204,11 @@ class VariantsPage(QWidget):
         header.setSectionResizeMode(ADVICE, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)  # one line per variant; the tooltip has it all
+        # Narrow windows: Advice keeps its room and Max GPU context stays; bits per weight,
+        # the quantization (the tag names it), the status and the bar give way, in that order.
+        self.columns = ColumnFit(self.table, ADVICE, (BPW, QUANT, STATUS, MEMORY),
+                                 min_stretch=200, keep_width=(MEMORY,))
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.legend = QLabel(
             "Memory bar: the green span is GPU memory, the grey span system RAM; the bar is "
             "what the variant needs (lighter where it spills into RAM).", self)

@@ -42,6 +42,7 @@ from quantdesk.core.eviction import RestoreItem
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
 from quantdesk.core.restore import RestoreResult
+from quantdesk.ui.compare_words import task_heading
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.evictions import loaded_snapshot, put_back
 from quantdesk.ui.services.jobs import Jobs
@@ -171,6 +172,8 @@ class CompareService(QObject):
         """Runs on the I/O thread."""
         if event.kind == "token":
             self._text.put(event.model, event.text)
+        elif event.kind == "task":  # in the text stream, so it lands between the answers
+            self._text.put(event.model, task_heading(event.text))
         elif event.kind == "pulling" and event.progress is not None:
             self._progress.put(event.model, event.progress)
         else:

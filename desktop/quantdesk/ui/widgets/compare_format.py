@@ -5,6 +5,7 @@ from __future__ import annotations
 from quantdesk.core.compare import ranking
 from quantdesk.core.compare.results import RunResult
 from quantdesk.core.machine import Machine
+from quantdesk.ui import theme
 from quantdesk.ui.formatting import human_bytes
 
 # "cancelled" is what the core calls a run the user stopped; people read "stopped".
@@ -12,11 +13,15 @@ STATE_WORDS: dict[str, str] = {
     "waiting": "waiting", "pulling": "pulling", "loading": "loading", "running": "running",
     "done": "done", "failed": "failed", "cancelled": "stopped",
 }
-# Foreground colours readable on light and dark backgrounds.
-STATE_COLOURS: dict[str, str] = {
-    "waiting": "#7f8c8d", "pulling": "#2e86de", "loading": "#2e86de", "running": "#e67e22",
-    "done": "#27ae60", "failed": "#c0392b", "cancelled": "#8e44ad",
+# Each state's text accent (ui.theme: 4.5:1 or more in the light and the dark palette).
+STATE_ACCENTS: dict[str, str] = {
+    "waiting": "muted", "pulling": "info", "loading": "info", "running": "warning",
+    "done": "success", "failed": "error", "cancelled": "special",
 }
+
+
+def state_colour(state: str) -> str:
+    return theme.color(STATE_ACCENTS.get(state, "muted")).name()
 
 
 def state_word(state: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core.store import ComparisonSummary
+from quantdesk.ui.compare_words import what_text
+from quantdesk.ui.formatting import local_time
 
-COLUMNS = ("When (UTC)", "Variants", "Complete", "Id")
+COLUMNS = ("When", "What", "Variants", "Complete")
 EXPORT_FILTERS = "JSON (*.json);;CSV (*.csv);;Markdown (*.md)"
 _SUFFIX = {"JSON": ".json", "CSV": ".csv", "Markdown": ".md"}
 
@@ -35,8 +37,19 @@ def _ask(parent: QWidget, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def export_folder() -> Path:
+    """Where the save dialog opens: the user's Documents folder (never the working directory,
+    which for a source checkout is the checkout), else the home folder."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if docs and Path(docs).is_dir():
+        return Path(docs)
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
+                or Path.home())
+
+
 def _save_dialog(parent: QWidget, suggested: str) -> Path | None:
-    path, chosen = QFileDialog.getSaveFileName(parent, "Export comparison", suggested,
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export comparison",
+                                               str(export_folder() / suggested),
                                                EXPORT_FILTERS)
     if not path:
         return None
@@ -70,7 +83,9 @@ class HistoryPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.doubleClicked.connect(lambda _i: self._emit(self.reopen_requested))
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
@@ -99,18 +114,23 @@ class HistoryPanel(QWidget):
         selected = self.selected_id()
         self.table.setRowCount(len(items))
         for row, s in enumerate(items):
-            cells = (s.created_at[:19].replace("T", " "), ", ".join(s.models),
-                     "yes" if s.complete else "no (incomplete)", s.id)
+            what = what_text(s)
+            cells = (local_time(s.created_at), what, ", ".join(s.models),
+                     "yes" if s.complete else "no (incomplete)")
+            tips = (f"{s.created_at[:19].replace('T', ' ')} UTC", s.prompt or what,
+                    "\n".join(s.models), "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
+                item.setToolTip(tips[col] or text)
                 self.table.setItem(row, col, item)
             if s.id == selected:
                 self.table.selectRow(row)
         self._update_buttons()
 
     def ids(self) -> list[str]:
-        return [self.table.item(r, 3).text() for r in range(self.table.rowCount())]
+        return [str(self.table.item(r, 0).data(Qt.ItemDataRole.UserRole))
+                for r in range(self.table.rowCount())]
 
     def select(self, comparison_id: str) -> None:
         if comparison_id in self.ids():
@@ -129,8 +149,10 @@ class HistoryPanel(QWidget):
 
     def delete_selected(self) -> None:
         cid = self.selected_id()
-        if cid and self.confirm(f"Delete comparison {cid} from the history? This cannot be "
-                                "undone."):
+        row = self.table.currentRow()
+        when = self.table.item(row, 0).text() if row >= 0 and self.table.item(row, 0) else ""
+        if cid and self.confirm(f"Delete the comparison of {when} ({cid}) from the history? "
+                                "This cannot be undone."):
             self.delete_requested.emit(cid)
 
     def export_selected(self) -> None:

@@ -56,7 +56,7 @@ class VariantPane(QFrame):
         self.setObjectName("comparePane")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Output of {model}")
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(190)
 
         self.title = _plain_label(self, model)
         # One line, elided in the middle when narrow, so every pane's text starts level.
@@ -86,7 +86,7 @@ class VariantPane(QFrame):
 
         self.error_label = _plain_label(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {fmt.STATE_COLOURS['failed']};")
+        self.error_label.setStyleSheet(f"color: {fmt.state_colour('failed')};")
         self.error_label.hide()
 
         self._grid = QGridLayout()
@@ -173,7 +173,7 @@ class VariantPane(QFrame):
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state = state
-        colour = fmt.STATE_COLOURS.get(state, "#7f8c8d")
+        colour = fmt.state_colour(state)
         self.state_label.setText(fmt.state_word(state))
         self.state_label.setStyleSheet(
             f"color: {colour}; font-weight: 600; border: 1px solid {colour};"
@@ -223,7 +223,14 @@ class VariantPane(QFrame):
         v["divergence"].setText(fmt.divergence(run, self.reference))
         v["agreement"].setText("—" if self.reference else fmt.share(run.agreement))
         v["kl"].setText("—" if self.reference else fmt.kl(run.approx_kl))
-        v["accuracy"].setText(fmt.accuracy(run))
+        # Short in the pane (four panes share 1024 px); the interval is the tooltip.
+        v["accuracy"].setText(fmt.accuracy_short(run))
+        v["accuracy"].setToolTip("; ".join(
+            t for t in (fmt.accuracy(run), fmt.accuracy_interval(run)) if t and t != "—"))
+        for key, label in v.items():  # a narrow pane clips a value: hovering shows it whole
+            if key not in ("memory", "accuracy"):
+                label.setToolTip(label.text())
         if run.size is not None:
             v["memory"].setToolTip(
-                f"size {human_bytes(run.size)}, size_vram {human_bytes(run.size_vram)}")
+                f"Ollama size {human_bytes(run.size)}, of it in GPU memory "
+                f"{human_bytes(run.size_vram)}")

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from quantdesk.core.compare.results import FINAL_STATES, ComparisonResult, RunResult
+from quantdesk.ui.compare_words import answers_text
 from quantdesk.ui.widgets.compare_pane import VariantPane
 
 
@@ -54,16 +55,17 @@ class PaneRow(QScrollArea):
         if pane is None:
             return
         pane.show_run(run)
-        # A task set streams its answers back to back; the stored responses read better.
-        if run.state == "done" and run.response and pane.text() != run.response:
-            pane.set_text(run.response)
+        # The stored answers, one block per task for a task set, replace the stream.
+        final = answers_text(run)
+        if run.state == "done" and final and pane.text() != final:
+            pane.set_text(final)
 
     def show_result(self, result: ComparisonResult) -> None:
         """A whole stored comparison: final states, metrics, answers."""
         self.reset(result.models, result.reference)
         for run in result.runs:
             pane = self.panes[run.model]
-            pane.set_text(run.response)
+            pane.set_text(answers_text(run))
             pane.show_run(run)
 
     def stop_unfinished(self) -> None:

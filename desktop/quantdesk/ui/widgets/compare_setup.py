@@ -4,7 +4,6 @@ set, the fixed options, the reference and the mode."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.compare.planning import MAX_VARIANTS, MIN_VARIANTS, TogetherVerdict
 from quantdesk.core.compare.results import CompareOptions, ComparisonSpec
+from quantdesk.ui import theme
 
 TASK_SETS: tuple[tuple[str, str], ...] = (
     ("mixed", "Mixed"), ("arith", "Arithmetic"), ("letters", "Counting letters"),
@@ -53,6 +53,7 @@ class CompareSetup(QWidget):
         variants_box = QGroupBox("Variants (2–6)", self)
         self.variant_list = QListWidget(variants_box)
         self.variant_list.setAccessibleName("Variants to compare")
+        self.variant_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.variant_list.itemChanged.connect(self._on_item_changed)
         self.ladder_edit = QLineEdit(variants_box)
         self.ladder_edit.setPlaceholderText("Add a model's ladder, e.g. llama3.2:1b")
@@ -103,13 +104,18 @@ class CompareSetup(QWidget):
         form = QFormLayout(options_box)
         form.setVerticalSpacing(3)
         self.seed = self._spin(0, 2**31 - 1, 0, "Seed")
-        self.num_ctx = self._spin(512, 1 << 20, 4096, "Context length (num_ctx)")
+        self.num_ctx = self._spin(512, 1 << 20, 4096, "Context length (tokens)")
         self.num_ctx.setSingleStep(1024)
-        self.num_predict = self._spin(1, 32768, 128, "Tokens to generate (num_predict)")
+        self.num_predict = self._spin(1, 32768, 128, "Longest answer (tokens)")
         self.num_ctx.valueChanged.connect(lambda _v: self.selection_changed.emit())
-        temperature = QLabel("0 (fixed: greedy, repeatable)", options_box)
+        temperature = QLabel("0 (greedy, repeatable)", options_box)
+        temperature.setWordWrap(True)
         self.reference_combo = QComboBox(options_box)
         self.reference_combo.setAccessibleName("Reference variant")
+        # Long model names must not widen the page past a 1024 px window: they elide.
+        self.reference_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reference_combo.setMinimumContentsLength(14)
         self.reference_combo.addItem(AUTO_REFERENCE, None)
         self.sequential_radio = QRadioButton("One after another", options_box)
         self.together_radio = QRadioButton("Run together", options_box)
@@ -120,12 +126,12 @@ class CompareSetup(QWidget):
         self._mode_group = QButtonGroup(self)
         self._mode_group.addButton(self.sequential_radio)
         self._mode_group.addButton(self.together_radio)
-        mode_row = QHBoxLayout()
+        mode_row = QVBoxLayout()  # stacked: side by side they set the page's minimum width
         mode_row.addWidget(self.sequential_radio)
         mode_row.addWidget(self.together_radio)
         form.addRow("Seed", self.seed)
-        form.addRow("num_ctx", self.num_ctx)
-        form.addRow("num_predict", self.num_predict)
+        form.addRow("Context length", self.num_ctx)
+        form.addRow("Longest answer", self.num_predict)
         form.addRow("Temperature", temperature)
         form.addRow("Reference", self.reference_combo)
         form.addRow("Mode", mode_row)
@@ -166,7 +172,8 @@ class CompareSetup(QWidget):
         self.variant_list.blockSignals(True)
         item.setData(INSTALLED_ROLE, installed)
         item.setText(name if installed else f"{name}  (not installed: pulled first)")
-        item.setForeground(self.palette().text() if installed else QColor("#2e86de"))
+        item.setToolTip(item.text())  # the list is narrow at 1024 px: the whole name here
+        item.setForeground(self.palette().text() if installed else theme.color("info"))
         if checked:
             item.setCheckState(Qt.CheckState.Checked)
         self.variant_list.blockSignals(False)

@@ -21,8 +21,7 @@ STATE_COLUMN = COLUMNS.index("State")
 # Shown by each variant's pane already; the ranked table starts without them (the header's
 # context menu brings them back) so it fits beside the charts without scrolling sideways.
 DETAIL_COLUMNS: frozenset[int] = frozenset(
-    COLUMNS.index(c) for c in ("Predicted", "Diverges", "Approx. KL", "Bits/weight", "Load",
-                               "First token"))
+    COLUMNS.index(c) for c in ("Predicted", "Diverges", "Bits/weight", "Load", "First token"))
 REFERENCE_MARK = "★ "
 
 
@@ -34,11 +33,16 @@ class SummaryModel(QAbstractTableModel):
         super().__init__()
         self._runs: list[RunResult] = []
         self._reference = ""
+        self._tags_only = False
 
     def set_runs(self, runs: list[RunResult], reference: str) -> None:
         self.beginResetModel()
         self._reference = reference
         self._runs = ranked(list(runs), reference)
+        # Variants of one model: the tag says which ("8b-instruct-q8_0"), the repository
+        # repeated on every row only crowds a narrow table; the tooltip has the whole name.
+        repos = {r.model.rpartition(":")[0] for r in self._runs}
+        self._tags_only = len(self._runs) > 1 and len(repos) == 1 and "" not in repos
         self.endResetModel()
 
     def runs(self) -> list[RunResult]:
@@ -67,7 +71,7 @@ class SummaryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return run.model
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return QColor(fmt.STATE_COLOURS.get(run.state, "#7f8c8d"))
+            return QColor(fmt.state_colour(run.state))
         if role == Qt.ItemDataRole.FontRole and is_ref and index.column() == 1:
             font = QFont()
             font.setBold(True)
@@ -85,13 +89,13 @@ class SummaryModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    @staticmethod
-    def _cell(row: int, column: int, run: RunResult, is_ref: bool) -> str:
+    def _cell(self, row: int, column: int, run: RunResult, is_ref: bool) -> str:
         match column:
             case 0:
                 return str(row + 1) if run.state == "done" else ""
             case 1:
-                return (REFERENCE_MARK if is_ref else "") + run.model
+                name = run.model.rpartition(":")[2] if self._tags_only else run.model
+                return (REFERENCE_MARK if is_ref else "") + name
             case 2:
                 return fmt.state_word(run.state)
             case 3:

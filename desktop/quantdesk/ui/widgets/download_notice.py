@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
 
+from quantdesk.ui.wording import for_people
+
 TOAST_MS = 5000
 MARGIN = 16
 MAX_WIDTH = 420
@@ -69,6 +71,7 @@ def notify(
 ) -> Toast | None:
     """Show the message in the tray when one is visible; otherwise as a toast on ``window``.
     Returns the toast used, if any."""
+    text = for_people(text)
     if tray is not None and tray.isVisible() and QSystemTrayIcon.supportsMessages():
         icon = (QSystemTrayIcon.MessageIcon.Critical if error
                 else QSystemTrayIcon.MessageIcon.Information)

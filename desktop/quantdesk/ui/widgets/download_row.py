@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core import units
+from quantdesk.ui import theme
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.services.states import LayerState, PullState
 from quantdesk.ui.widgets.actions import labelled_button
+from quantdesk.ui.wording import for_people
 
 PHASE_WORDS = {
     "queued": "Waiting in the queue",
@@ -44,17 +46,25 @@ def figures_text(state: PullState) -> str:
 
 
 def layer_text(layer: LayerState) -> str:
+    """One file of the pull for the tooltip: its digest (what `ollama pull` prints) and how
+    far it is."""
     if layer.done:
         return f"{layer.short} ✓"
     pct = 100 * layer.completed / layer.total if layer.total else 0
     return f"{layer.short} {pct:.0f}%"
 
 
-def layers_text(layers: tuple[LayerState, ...]) -> str:
+def layers_text(layers: tuple[LayerState, ...], *, finished: bool = False) -> str:
+    """"Files: 2 of 5 done, the next at 39%": a model is a few files (weights, template,
+    licence, parameters); their digests are for the tooltip, not the row."""
     if not layers:
         return ""
     done = sum(1 for la in layers if la.done)
-    return f"Layers {done}/{len(layers)} done: " + " · ".join(layer_text(la) for la in layers)
+    if finished or done == len(layers):  # a finished pull's last report may lag behind
+        return f"Files: all {len(layers)} done" if len(layers) > 1 else "File done"
+    current = next(la for la in layers if not la.done)
+    pct = 100 * current.completed / current.total if current.total else 0
+    return f"Files: {done} of {len(layers)} done, the next at {pct:.0f}%"
 
 
 class DownloadRow(QFrame):
@@ -83,7 +93,7 @@ class DownloadRow(QFrame):
         self.layers.setObjectName("downloadLayers")
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setAccessibleName(f"Error of {state.name}")
         self.cancel_button = labelled_button(self, "Cancel", None,
@@ -127,9 +137,12 @@ class DownloadRow(QFrame):
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
         self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
-        self.layers.setText(layers_text(state.layers))
+        finished = state.phase == "done"
+        self.layers.setText(layers_text(state.layers, finished=finished))
+        self.layers.setToolTip("\n".join(f"{la.short} ✓" if finished else layer_text(la)
+                                         for la in state.layers))
         self.layers.setVisible(bool(state.layers))
-        self.error.setText(state.message)
+        self.error.setText(for_people(state.message))
         self.error.setVisible(bool(state.message))
         self.cancel_button.setVisible(state.active)
         self.retry_button.setVisible(state.phase in ("failed", "cancelled"))

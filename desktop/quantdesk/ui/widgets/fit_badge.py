@@ -17,7 +17,7 @@ __all__ = ["FitView", "context_words", "paint_badge", "verdict_words"]
 
 VERDICT_COLORS = {
     "gpu": "#2e7d32",  # green: fully on the GPU
-    "partial": "#ef6c00",  # orange: split between GPU and CPU
+    "partial": "#a84d00",  # orange (dark enough for white text): split between GPU and CPU
     "cpu": "#5d6d7e",  # slate: runs, slowly, on the CPU
     "no": "#c62828",  # red: will not load
 }
@@ -37,7 +37,7 @@ class FitView:
 
     @property
     def color(self) -> QColor:
-        return QColor(VERDICT_COLORS.get(self.verdict, "#757575"))
+        return QColor(VERDICT_COLORS.get(self.verdict, "#616161"))
 
     @property
     def order(self) -> float:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quantdesk.core.fit.explain import layers_words
 from quantdesk.core.ollama import ShowResponse, Tensor
 
 Index = QModelIndex | QPersistentModelIndex
@@ -92,12 +93,19 @@ def overview_rows(name: str, show: ShowResponse) -> list[tuple[str, str]]:
         ("Parameters", f"{params:,}" if params else d.parameter_size or "unknown"),
         ("Quantization", (f"{quant.name} — {quant.words}" if quant else
                           d.quantization_level or "unknown")),
-        ("Layers", _count(show.arch_value("block_count"))),
+        ("Layers", _layers(show.arch_value("block_count"))),
         ("Embedding length", _count(show.arch_value("embedding_length"))),
         ("Capabilities", ", ".join(show.capabilities) or "none listed"),
         ("Format", d.format or "unknown"),
         ("Tensors", f"{len(show.tensors):,}"),
     ]
+
+
+def _layers(blocks: object) -> str:
+    # The fit counts the output layer too (Ollama's layers.model): say 33 where it says 33.
+    if isinstance(blocks, int) and not isinstance(blocks, bool) and blocks > 0:
+        return layers_words(blocks + 1)
+    return "unknown"
 
 
 def _count(value: object) -> str:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLay
 from quantdesk.core.fit import Calibration, FitResult
 from quantdesk.core.ollama import RunningModel
 from quantdesk.core.store.load_pairs import LoadObservation
-from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.formatting import gap_text, human_bytes, prediction_gap
 
 EMPTY_HINT = "Select a loaded model to see where its memory goes"
 WAITING = "…"
@@ -29,13 +29,11 @@ ROWS = BREAKDOWN + TOTALS
 def difference_text(predicted: int, measured: int) -> str:
     """"Ollama uses 0.2 GB more than predicted (+4%)": the measured size against ours."""
     diff = measured - predicted
-    if diff == 0 or predicted <= 0:
+    share = prediction_gap(predicted, measured)
+    if diff == 0 or share is None:
         return "Ollama uses exactly the predicted size."
-    share = diff / predicted
-    # A sub-percent gap would read "+0%", which looks like no gap at all.
-    pct = f"{share:+.1%}" if abs(share) < 0.01 else f"{share:+.0%}"
     word = "more" if diff > 0 else "less"
-    return f"Ollama uses {human_bytes(abs(diff))} {word} than predicted ({pct})."
+    return f"Ollama uses {human_bytes(abs(diff))} {word} than predicted ({gap_text(share)})."
 
 
 def placement_text(fit: FitResult) -> str:

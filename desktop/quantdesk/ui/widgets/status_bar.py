@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import RunningModel
-from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.formatting import card_size, human_bytes
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
 
@@ -71,8 +71,8 @@ class DaemonStatusBar(QStatusBar):
             tip = "No usable GPU: loaded models run from RAM."
         else:
             self.gauge.setValue(min(1000, round(1000 * used / total)))
-            self.gauge_label.setText(f"GPU memory: {human_bytes(used)} / {human_bytes(total)}")
-            tip = (f"Loaded models use {human_bytes(used)} of {human_bytes(total)} GPU memory "
+            self.gauge_label.setText(f"GPU memory: {human_bytes(used)} / {card_size(total)}")
+            tip = (f"Loaded models use {human_bytes(used)} of {card_size(total)} GPU memory "
                    f"({100 * used / total:.0f}%).")
         self.gauge.setToolTip(tip)
         self.gauge.setAccessibleDescription(tip)
