@@ -22,3 +22,31 @@ def fake_machine(vram_gib: int = 24) -> Machine:
 
 def wait_connected(qtbot: Any, window: Any, timeout: int = 5000) -> None:
     qtbot.waitUntil(lambda: window.services.connection.is_connected, timeout=timeout)
+
+
+def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
+                       tries: int = 200) -> list[str]:
+    """Click ``button_text`` in the next modal message box once it is open (its ``exec`` runs
+    an event loop of its own); ``seen`` gets the box's text and button labels."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen = [] if seen is None else seen
+
+    def poke(left: int) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            if left > 0:
+                QTimer.singleShot(20, lambda: poke(left - 1))
+            return
+        labels = [b.text() for b in box.buttons()]
+        seen.append(box.text())
+        seen.append(" | ".join(labels))
+        target = next((b for b in box.buttons() if b.text() == button_text), None)
+        if target is None:
+            box.reject()
+            return
+        target.click()
+
+    QTimer.singleShot(0, lambda: poke(tries))
+    return seen

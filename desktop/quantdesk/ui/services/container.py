@@ -31,6 +31,7 @@ from quantdesk.ui.services.connection import ConnectionService
 from quantdesk.ui.services.hardware import HardwareService
 from quantdesk.ui.services.installed import InstalledModels
 from quantdesk.ui.services.library import LibraryService
+from quantdesk.ui.services.loaded import LoadedModels
 from quantdesk.ui.services.notifications import Notifier
 from quantdesk.ui.services.predictions import PredictionService
 from quantdesk.ui.services.pulls import PullsService
@@ -61,6 +62,8 @@ class Services:
     compare_store: StoreHolder = None  # type: ignore[assignment]
     compare: CompareService = None  # type: ignore[assignment]
     compare_history: CompareHistory = None  # type: ignore[assignment]
+    # What is loaded and what is under way: every status line renders from it.
+    loaded: LoadedModels = None  # type: ignore[assignment]
 
     @property
     def host(self) -> str:
@@ -123,6 +126,9 @@ class Services:
                             CompareService(services, services.compare_store,
                                            runner=compare_runner))
         services.compare_history = CompareHistory(io, bridge, services.compare_store)
+        services.loaded = LoadedModels(running, hardware, connection)
+        services.loaded.follow_compare(services.compare)
+        services.loaded.follow_pulls(services.pulls)
         config.changed.connect(services._apply_settings)
         return services
 
