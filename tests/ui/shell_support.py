@@ -3,6 +3,8 @@ sys.path)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
@@ -50,3 +52,35 @@ def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
 
     QTimer.singleShot(0, lambda: poke(tries))
     return seen
+
+
+def go_human_bytes(b: int) -> str:
+    """Ollama's format.HumanBytes (format/bytes.go), written out here as the oracle: decimal
+    units, a whole number (truncated) from 10 up, one decimal below unless it is whole."""
+    for size, unit in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB")):
+        if b >= size:
+            value = b / size
+            break
+    else:
+        value, unit = float(b), "B"
+    if value >= 10 or value == int(value):
+        return f"{int(value)} {unit}"
+    return f"{value:.1f} {unit}"
+
+
+@contextlib.contextmanager
+def official_client(host: str) -> Iterator[Any]:
+    """The official ``ollama`` Python client, its connection closed afterwards."""
+    import ollama
+
+    client = ollama.Client(host=host)
+    try:
+        yield client
+    finally:
+        client._client.close()
+
+
+def official_ps(host: str) -> list[Any]:
+    """``/api/ps`` as the official ``ollama`` Python client reads it."""
+    with official_client(host) as client:
+        return list(client.ps().models)

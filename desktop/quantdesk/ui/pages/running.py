@@ -153,7 +153,7 @@ class RunningPage(QWidget):
         return self.table if self.model.rowCount() else self.switch_combo
 
     def status_text(self) -> str:
-        return self.message.text() if self.message.isVisible() else ""
+        return "" if self.message.isHidden() else self.message.text()
 
     # -- the one state -----------------------------------------------------------------------
 
