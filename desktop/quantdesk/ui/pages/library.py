@@ -282,15 +282,18 @@ class LibraryPage(QWidget):
             QGuiApplication.clipboard().setText(name)
             self.message.show_notice(f"Copied “{name}” to the clipboard.")
 
-    def _context_menu(self, pos: QPoint) -> None:
+    def menu_at(self, pos: QPoint) -> ModelMenu | None:
+        """The context menu for the row at ``pos`` (viewport coordinates), not shown yet."""
         idx = self.table.indexAt(pos)
         if idx.isValid() and not self.table.selectionModel().isRowSelected(idx.row()):
             self.table.setCurrentIndex(idx)
         name = self.selected_model()
-        if not name:
-            return
-        self.menu = ModelMenu(self, name, self.selected_models())
-        self.menu.popup(self.table.viewport().mapToGlobal(pos))
+        self.menu = ModelMenu(self, name, self.selected_models()) if name else None
+        return self.menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if (menu := self.menu_at(pos)) is not None:
+            menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def show_details(self) -> None:
         if name := self.selected_model():
