@@ -57,12 +57,11 @@ def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
 def go_human_bytes(b: int) -> str:
     """Ollama's format.HumanBytes (format/bytes.go), written out here as the oracle: decimal
     units, a whole number (truncated) from 10 up, one decimal below unless it is whole."""
-    for size, unit in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB")):
+    value, unit = float(b), "B"
+    for size, name in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB")):
         if b >= size:
-            value = b / size
+            value, unit = b / size, name
             break
-    else:
-        value, unit = float(b), "B"
     if value >= 10 or value == int(value):
         return f"{int(value)} {unit}"
     return f"{value:.1f} {unit}"

@@ -8,7 +8,7 @@ from shell_support import answer_next_dialog, wait_connected
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from quantdesk.ui.main_window import CLOSE_KEY
+from quantdesk.ui.widgets.close_question import CLOSE_KEY
 from quantdesk.ui.window_state import window_settings
 
 INSTALLED = ["qwen2.5:0.5b", "llama3.2:1b"]

@@ -68,7 +68,7 @@ def test_menu_leads_to_variants_and_compare_and_copies_the_name(make_window, sim
 def test_show_in_folder_opens_the_daemons_models_folder(make_window, sim_factory, qtbot,
                                                         monkeypatch, tmp_path):
     sim = sim_factory(installed=INSTALLED)
-    window, page = library_window(make_window, sim, qtbot)
+    _window, page = library_window(make_window, sim, qtbot)
     folder = tmp_path / "models"
     folder.mkdir()
     monkeypatch.setenv("OLLAMA_MODELS", str(folder))

@@ -31,6 +31,11 @@ from quantdesk.ui.resources import icon
 from quantdesk.ui.services.connection import ConnectionState
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.banner import DaemonBanner
+from quantdesk.ui.widgets.close_question import (
+    ask_close_choice,
+    remember_close_choice,
+    remembered_close_choice,
+)
 from quantdesk.ui.widgets.help import (
     Shortcut,
     ShortcutSheet,
@@ -48,7 +53,6 @@ if TYPE_CHECKING:
     from quantdesk.sim.launch import Simulated
 
 DEFAULT_SIZE = (1280, 800)
-CLOSE_KEY = "close/action"  # "ask" (first close), "tray" or "quit"
 
 
 class MainWindow(QMainWindow):
@@ -145,7 +149,7 @@ class MainWindow(QMainWindow):
         self.keep_in_tray_action = self._action("&Keep running in the tray when closed", None,
                                                 self._set_keep_in_tray)
         self.keep_in_tray_action.setCheckable(True)
-        self.keep_in_tray_action.setChecked(window_settings().value(CLOSE_KEY, "ask") == "tray")
+        self.keep_in_tray_action.setChecked(remembered_close_choice() == "tray")
         file_menu.addAction(self.keep_in_tray_action)
         file_menu.addAction(self._action("&Close window", QKeySequence.StandardKey.Close,
                                          self.close_window))
@@ -455,33 +459,18 @@ class MainWindow(QMainWindow):
             self._quitting = False
 
     def _set_keep_in_tray(self, checked: bool) -> None:
-        window_settings().setValue(CLOSE_KEY, "tray" if checked else "quit")
+        remember_close_choice("tray" if checked else "quit")
 
     def close_choice(self) -> str:
         """"tray" or "quit"; asks the first time (a desktop without a tray always quits)."""
         if not self.tray.available:
             return "quit"
-        st = window_settings()
-        choice = str(st.value(CLOSE_KEY, "ask"))
-        if choice not in ("tray", "quit"):
-            choice = self.ask_close_choice()
-            st.setValue(CLOSE_KEY, choice)
-            st.sync()
+        choice = remembered_close_choice()
+        if choice is None:
+            choice = ask_close_choice(self)
+            remember_close_choice(choice)
             self.keep_in_tray_action.setChecked(choice == "tray")
         return choice
-
-    def ask_close_choice(self) -> str:
-        box = QMessageBox(QMessageBox.Icon.Question, "Close QuantDesk",
-                          "Keep QuantDesk running in the tray when you close the window? Loaded "
-                          "models stay loaded either way. You can change this in the File "
-                          "menu; File > Quit always quits.", parent=self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        keep = box.addButton("Keep running in the tray", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Quit QuantDesk", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(keep)
-        box.setObjectName("closeQuestion")
-        box.exec()
-        return "tray" if box.clickedButton() is keep else "quit"
 
     def _to_tray(self) -> None:
         self.save_state()

@@ -170,7 +170,7 @@ class RunningPage(QWidget):
         else:  # nothing loaded, nothing under way: the empty hint (or the banner) says it
             self.message.clear_message()
         self.empty_hint.setVisible(not state.models and state.polled_at is not None
-                                   and state.reachable and not lines.busy)
+                                   and state.reachable)
 
     # -- service signals ---------------------------------------------------------------------
 
