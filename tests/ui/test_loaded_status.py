@@ -58,7 +58,7 @@ def test_running_says_loading_only_while_the_load_runs(make_window, sim_factory,
     assert not any("Loading" in t for t in visible_texts(page))
     library = window.pages["library"]
     row = library.model.rows()[library.model.row_of(SMALL)]
-    assert row.texts[LOADED] == f"Loaded · {memory}"
+    assert row.texts[LOADED] == memory
     assert [a.text() for a in window.tray_menu.model_actions()] == [f"{SMALL} · {memory}"]
 
 
@@ -130,3 +130,38 @@ def test_library_line_goes_when_the_model_goes(make_window, sim_factory, qtbot):
     row = library.model.rows()[library.model.row_of(SMALL)]
     assert row.texts[LOADED] == "" and row.loaded is None
     assert not any("is loaded" in t or "Loaded ·" in t for t in visible_texts(library))
+
+
+def test_a_pull_says_downloading_with_its_share_then_ends(make_window, sim_factory, qtbot):
+    sim = sim_factory(installed=[], pull_bandwidth=100e6)
+    window = make_window(sim.host, only_pages=PAGES)
+    wait_connected(qtbot, window)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    seen: list[str] = []
+    window.services.loaded.changed.connect(
+        lambda _s: seen.append(window.services.loaded.lines().headline))
+    with qtbot.waitSignal(window.services.pulls.finished, timeout=30_000):
+        window.services.pulls.pull(SMALL)
+    qtbot.waitUntil(lambda: settled(window), timeout=5000)
+    shares = [t for t in seen if t.startswith(f"Downloading {SMALL} (") and t.endswith("%)…")]
+    assert len(shares) >= 2, seen  # it moved while it ran
+    assert window.status.loaded.text() == "· No model is loaded."
+    assert window.pages["running"].status_text() == ""
+
+
+def test_a_daemon_that_stops_answering_claims_nothing(make_window, sim_factory, qtbot):
+    sim = sim_factory(installed=[SMALL], loaded=[SMALL])
+    window = make_window(sim.host, only_pages=PAGES)
+    wait_connected(qtbot, window)
+    qtbot.waitUntil(lambda: window.status.vram_used > 0, timeout=5000)
+    sim.stop()
+    window.services.running.refresh()
+    qtbot.waitUntil(lambda: not window.services.loaded.state.reachable, timeout=15_000)
+    assert window.status.loaded.text() == (
+        "· The daemon is not answering: what is loaded is unknown.")
+    assert window.status.gauge_label.text().startswith("GPU memory: — / ")
+    assert window.status.gauge.value() == 0
+    assert window.tray_menu.model_actions() == []
+    library = window.pages["library"]
+    row = library.model.rows()[library.model.row_of(SMALL)]
+    assert row.texts[LOADED] == ""

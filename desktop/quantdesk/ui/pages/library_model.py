@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
-from quantdesk.core.loaded_lines import model_line
+from quantdesk.core.loaded_lines import memory_text, model_line
 from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.formatting import human_bytes
@@ -118,10 +118,13 @@ class LibraryTableModel(QAbstractTableModel):
         memory, loading, unloading, failed, or nothing)."""
         for i, row in enumerate(self._rows):
             line = model_line(state, row.model.name)
-            if line.text == row.texts[LOADED] and line.running == row.loaded:
+            # The header says "Loaded": the cell gives what it holds ("5.4 GB · 100% GPU").
+            text = (memory_text(line.running) if line.state == "loaded" and line.running
+                    else line.text)
+            if text == row.texts[LOADED] and line.running == row.loaded:
                 continue
             row.loaded = line.running
-            row.texts[LOADED] = line.text
+            row.texts[LOADED] = text
             row.tooltips[LOADED] = line.text
             row.keys[LOADED] = 1 if line.running else 0
             idx = self.index(i, LOADED)

@@ -61,7 +61,7 @@ class LoadedModels(QObject):
         running.action_finished.connect(
             lambda model, action: self._end(f"{action}\n{model}", refresh=False))
         running.action_failed.connect(
-            lambda model, action, msg: self._fail(f"{action}\n{model}", msg, refresh=False))
+            lambda model, action, msg: self._fail(f"{action}\n{model}", msg))
         hardware.probed.connect(self._on_machine)
         connection.state_changed.connect(self._on_connection)
         connection.host_changed.connect(self._on_host_changed)
@@ -87,13 +87,14 @@ class LoadedModels(QObject):
         compare.started.connect(self._on_compare_started)
         compare.run_changed.connect(self._on_compare_run)
         compare.finished.connect(lambda _r: self._end(COMPARE_OP))
-        compare.failed.connect(lambda msg: self._fail(COMPARE_OP, msg))
+        # A failed comparison or pull is told on its own page; here it only ends.
+        compare.failed.connect(lambda _msg: self._cancel(COMPARE_OP))
         compare.cancelled.connect(lambda: self._cancel(COMPARE_OP))
 
     def follow_pulls(self, pulls: PullsService) -> None:
         pulls.changed.connect(self._on_pull)
         pulls.finished.connect(lambda name: self._end(f"pull\n{name}"))
-        pulls.failed.connect(lambda name, msg: self._fail(f"pull\n{name}", msg))
+        pulls.failed.connect(lambda name, _msg: self._cancel(f"pull\n{name}"))
         pulls.cancelled.connect(lambda name: self._cancel(f"pull\n{name}"))
         pulls.removed.connect(lambda name: self._cancel(f"pull\n{name}"))
 
@@ -142,8 +143,7 @@ class LoadedModels(QObject):
         if not pull.active:
             return  # its end arrives as finished / failed / cancelled
         detail = f"{pull.fraction:.0%}" if pull.phase == "pulling" else "waiting"
-        if self._state.operation_on(name) is None or all(
-                o.id != op_id for o in self._state.operations):
+        if all(o.id != op_id for o in self._state.operations):
             self._set(self._state.start(Operation(op_id, "pull", name, self._clock(),
                                                   detail=detail)))
         else:
@@ -154,10 +154,9 @@ class LoadedModels(QObject):
         if refresh:
             self._running.refresh()
 
-    def _fail(self, op_id: str, message: str, *, refresh: bool = True) -> None:
+    def _fail(self, op_id: str, message: str) -> None:
+        """A load, unload or switch failed (the Running service polls again itself)."""
         self._set(self._state.fail(op_id, message, self._clock()))
-        if refresh:
-            self._running.refresh()
 
     def _cancel(self, op_id: str) -> None:
         self._set(self._state.cancel(op_id))
