@@ -326,14 +326,16 @@ class MainWindow(QMainWindow):
         self.tray_menu.set_models(recent=names)
         window_settings().setValue("recent", names)
 
-    def _update_palette(self) -> None:
+    def _update_palette(self, *, force: bool = False) -> None:
+        if not force and not self.palette_dialog.isVisible():
+            return  # it is filled when it opens; a poll need not rebuild a hidden list
         pages = [PageEntry(spec.key, str(getattr(self.pages[spec.key], "TITLE", spec.key)))
                  for spec in self.page_specs]
         self.palette_dialog.set_entries(self.services.installed.models,
                                         self.services.loaded.state, pages)
 
     def open_palette(self) -> None:
-        self._update_palette()
+        self._update_palette(force=True)
         self.palette_dialog.open_palette()
 
     def switch_to(self, name: str) -> None:

@@ -375,7 +375,8 @@ class LibraryPage(QWidget):
 
     def _on_action_failed(self, model: str, action: str, message: str) -> None:
         if action not in _RUNNING_ACTIONS:
-            self.message.show_error(f"Could not {action} {model}: {message}")
+            subject = f" {model}" if model else ""
+            self.message.show_error(f"Could not {action}{subject}: {message}")
 
     def _on_details(self, name: str, show: ShowResponse) -> None:
         self.message.clear_message()
