@@ -132,9 +132,14 @@ def test_tray_menu_lists_loaded_and_recent_and_switches(qtbot):
     assert blocker.args == ["c:3"]
     switch = {a.data(): a for a in menu.switch_actions()}
     assert list(switch) == ["a:1", "d:4"] and switch["a:1"].isChecked()
-    with qtbot.waitSignal(menu.switch_requested) as blocker:
-        switch["d:4"].trigger()
-    assert blocker.args == ["d:4"]
+    picked: list[str] = []
+    menu.switch_requested.connect(picked.append)
+    switch["d:4"].trigger()
+    assert picked == ["d:4"]  # once: the submenu's action is not also the main menu's
+    shown: list[bool] = []
+    menu.show_requested.connect(lambda: shown.append(True))
+    next(a for a in menu.actions() if a.text() == "Show QuantDesk").trigger()
+    assert shown == [True] and picked == ["d:4"]
 
 
 def test_tray_follows_the_loaded_state_and_switches(make_window, sim_factory, qtbot):

@@ -288,6 +288,8 @@ class LibraryPage(QWidget):
         if idx.isValid() and not self.table.selectionModel().isRowSelected(idx.row()):
             self.table.setCurrentIndex(idx)
         name = self.selected_model()
+        if self.menu is not None:
+            self.menu.deleteLater()  # one menu at a time, not one more child per right-click
         self.menu = ModelMenu(self, name, self.selected_models()) if name else None
         return self.menu
 

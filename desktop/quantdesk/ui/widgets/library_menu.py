@@ -8,6 +8,7 @@ The pages it leads to are reached through the main window's ``open_chat`` / ``op
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,10 @@ from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMenu, QWidget
 
 from quantdesk.core.pulls.disk import is_local, models_dir
+
+
+def _nothing() -> None:
+    return None
 
 
 def _window_opener(page: QWidget, method: str, page_key: str) -> Callable[[str], object] | None:
@@ -33,6 +38,9 @@ class ModelMenu(QMenu):
         self.name = name
         self._page = page
         self.entries: dict[str, QAction] = {}
+        self._slots: dict[str, Callable[[], object]] = {}
+        # One connection for the menu, none per action (see TrayMenu for why).
+        self.triggered.connect(self._on_triggered)
         self._lead("Chat with it", "open_chat", "chat")
         self._lead("Variants and fit", "open_variants", "variants")
         self._lead("Compare its variants", "open_compare", "compare")
@@ -55,14 +63,18 @@ class ModelMenu(QMenu):
 
     def _add(self, text: str, slot: Callable[[], object]) -> QAction:
         action = self.addAction(text)
-        action.triggered.connect(lambda _c=False: slot())
         self.entries[text] = action
+        self._slots[text] = slot
         return action
+
+    def _on_triggered(self, action: QAction) -> None:
+        slot = self._slots.get(action.text())
+        if slot is not None:
+            slot()
 
     def _lead(self, text: str, method: str, page_key: str) -> None:
         opener = _window_opener(self._page, method, page_key)
-        name = self.name
-        action = self._add(text, (lambda: opener(name)) if opener else (lambda: None))
+        action = self._add(text, partial(opener, self.name) if opener else _nothing)
         action.setEnabled(opener is not None)
 
     @staticmethod

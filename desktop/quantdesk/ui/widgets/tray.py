@@ -17,7 +17,10 @@ MAX_SWITCH = 20  # the "Switch to" submenu; the palette (Ctrl+K) searches the re
 class TrayMenu(QMenu):
     """The menu, separate from the icon so it works (and is tested) without a tray.
 
-    Model actions carry the model name as ``data()``; their text adds what is loaded.
+    Model actions carry the model name as ``data()``; their text adds what is loaded. One
+    ``triggered`` connection per menu serves every action: the menu is rebuilt as the state
+    changes, and per-action lambdas left for the garbage collector would be disconnected on
+    whatever thread collects them, against the GUI thread's own Qt locks.
 
     Signals:
     switch_requested(str): a model was picked
@@ -37,6 +40,11 @@ class TrayMenu(QMenu):
         self._loaded: list[str] = []
         self._recent: list[str] = []
         self._installed: list[str] = []
+        self._shown: tuple[object, ...] | None = None  # what the menu was last built from
+        self.switch_menu = QMenu("Switch to", self)
+        self.switch_menu.setAccessibleName("Switch the active model")
+        self.triggered.connect(self._on_triggered)
+        self.switch_menu.triggered.connect(self._on_triggered)
         self.rebuild()
 
     def set_models(self, loaded: list[str] | None = None, recent: list[str] | None = None,
@@ -63,9 +71,23 @@ class TrayMenu(QMenu):
     def switch_actions(self) -> list[QAction]:
         return [a for a in self.switch_menu.actions() if a.data()]
 
+    def _on_triggered(self, action: QAction) -> None:
+        role = action.objectName()
+        if role == "show":
+            self.show_requested.emit()
+        elif role == "quit":
+            self.quit_requested.emit()
+        elif action.data():
+            self.switch_requested.emit(str(action.data()))
+
     def rebuild(self) -> None:
+        key = (self._headline, tuple(self._loaded), tuple(self._recent), tuple(self._installed),
+               tuple((m.name, m.size, m.size_vram) for m in self._state.models))
+        if key == self._shown:
+            return  # a poll that changed nothing the menu shows
+        self._shown = key
         self.clear()
-        self.addAction("Show QuantDesk").triggered.connect(self.show_requested)
+        self.addAction("Show QuantDesk").setObjectName("show")
         if self._headline:
             busy = self.addAction(self._headline)
             busy.setEnabled(False)
@@ -74,17 +96,16 @@ class TrayMenu(QMenu):
         loaded = {model_key(n) for n in self._loaded}
         others = [n for n in self._recent if model_key(n) not in loaded]
         self._section("Recent — click to switch", others, checked=False)
-        self.switch_menu = self.addMenu("Switch to")
-        self.switch_menu.setAccessibleName("Switch the active model")
+        self.switch_menu.clear()
         for name in self._installed[:MAX_SWITCH]:
             action = self.switch_menu.addAction(name)
             action.setData(name)
             action.setCheckable(True)
             action.setChecked(model_key(name) in loaded)
-            action.triggered.connect(lambda _c=False, n=name: self.switch_requested.emit(n))
+        self.addMenu(self.switch_menu)
         self.switch_menu.setEnabled(bool(self._installed))
         self.addSeparator()
-        self.addAction("Quit QuantDesk").triggered.connect(self.quit_requested)
+        self.addAction("Quit QuantDesk").setObjectName("quit")
 
     def _section(self, title: str, names: list[str], *, checked: bool) -> None:
         header = self.addAction(title)
@@ -100,7 +121,6 @@ class TrayMenu(QMenu):
             action.setData(name)
             action.setCheckable(True)
             action.setChecked(checked)
-            action.triggered.connect(lambda _c=False, n=name: self.switch_requested.emit(n))
 
 
 class Tray(QObject):
