@@ -43,8 +43,8 @@ class TrayMenu(QMenu):
         self._shown: tuple[object, ...] | None = None  # what the menu was last built from
         self.switch_menu = QMenu("Switch to", self)
         self.switch_menu.setAccessibleName("Switch the active model")
+        # The submenu's actions reach this menu's triggered too (Qt passes them up).
         self.triggered.connect(self._on_triggered)
-        self.switch_menu.triggered.connect(self._on_triggered)
         self.rebuild()
 
     def set_models(self, loaded: list[str] | None = None, recent: list[str] | None = None,
