@@ -50,7 +50,8 @@ def test_first_close_asks_then_the_app_works_on_in_the_tray(make_window, sim_fac
     window.tray_menu.show_requested.emit()
     quit_action = next(a for a in window.tray_menu.actions() if a.text() == "Quit QuantDesk")
     quit_action.trigger()
-    assert not window.isVisible() and not window.in_tray
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
+    assert not window.in_tray
     assert window.services.running._mode == "stopped"
 
 

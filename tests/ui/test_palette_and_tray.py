@@ -135,11 +135,12 @@ def test_tray_menu_lists_loaded_and_recent_and_switches(qtbot):
     picked: list[str] = []
     menu.switch_requested.connect(picked.append)
     switch["d:4"].trigger()
-    assert picked == ["d:4"]  # once: the submenu's action is not also the main menu's
+    qtbot.waitUntil(lambda: picked == ["d:4"], timeout=1000)
     shown: list[bool] = []
     menu.show_requested.connect(lambda: shown.append(True))
     next(a for a in menu.actions() if a.text() == "Show QuantDesk").trigger()
-    assert shown == [True] and picked == ["d:4"]
+    qtbot.waitUntil(lambda: shown == [True], timeout=1000)
+    assert picked == ["d:4"]  # once: the submenu's action is not also the main menu's
 
 
 def test_tray_follows_the_loaded_state_and_switches(make_window, sim_factory, qtbot):

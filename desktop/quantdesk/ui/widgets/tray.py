@@ -3,7 +3,9 @@ models, one click to switch the active model."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from functools import partial
+
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -72,13 +74,15 @@ class TrayMenu(QMenu):
         return [a for a in self.switch_menu.actions() if a.data()]
 
     def _on_triggered(self, action: QAction) -> None:
-        role = action.objectName()
+        # Acted on after the action's own trigger returns: what it starts changes the loaded
+        # state, which rebuilds this menu and deletes the action.
+        role, name = action.objectName(), str(action.data() or "")
         if role == "show":
-            self.show_requested.emit()
+            QTimer.singleShot(0, self.show_requested.emit)
         elif role == "quit":
-            self.quit_requested.emit()
-        elif action.data():
-            self.switch_requested.emit(str(action.data()))
+            QTimer.singleShot(0, self.quit_requested.emit)
+        elif name:
+            QTimer.singleShot(0, partial(self.switch_requested.emit, name))
 
     def rebuild(self) -> None:
         key = (self._headline, tuple(self._loaded), tuple(self._recent), tuple(self._installed),
