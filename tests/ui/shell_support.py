@@ -3,6 +3,8 @@ sys.path)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from quantdesk.core.machine import Cpu, Gpu, Machine, Ram
@@ -22,3 +24,62 @@ def fake_machine(vram_gib: int = 24) -> Machine:
 
 def wait_connected(qtbot: Any, window: Any, timeout: int = 5000) -> None:
     qtbot.waitUntil(lambda: window.services.connection.is_connected, timeout=timeout)
+
+
+def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
+                       tries: int = 200) -> list[str]:
+    """Click ``button_text`` in the next modal message box once it is open (its ``exec`` runs
+    an event loop of its own); ``seen`` gets the box's text and button labels."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen = [] if seen is None else seen
+
+    def poke(left: int) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            if left > 0:
+                QTimer.singleShot(20, lambda: poke(left - 1))
+            return
+        labels = [b.text() for b in box.buttons()]
+        seen.append(box.text())
+        seen.append(" | ".join(labels))
+        target = next((b for b in box.buttons() if b.text() == button_text), None)
+        if target is None:
+            box.reject()
+            return
+        target.click()
+
+    QTimer.singleShot(0, lambda: poke(tries))
+    return seen
+
+
+def go_human_bytes(b: int) -> str:
+    """Ollama's format.HumanBytes (format/bytes.go), written out here as the oracle: decimal
+    units, a whole number (truncated) from 10 up, one decimal below unless it is whole."""
+    value, unit = float(b), "B"
+    for size, name in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB")):
+        if b >= size:
+            value, unit = b / size, name
+            break
+    if value >= 10 or value == int(value):
+        return f"{int(value)} {unit}"
+    return f"{value:.1f} {unit}"
+
+
+@contextlib.contextmanager
+def official_client(host: str) -> Iterator[Any]:
+    """The official ``ollama`` Python client, its connection closed afterwards."""
+    import ollama
+
+    client = ollama.Client(host=host)
+    try:
+        yield client
+    finally:
+        client._client.close()
+
+
+def official_ps(host: str) -> list[Any]:
+    """``/api/ps`` as the official ``ollama`` Python client reads it."""
+    with official_client(host) as client:
+        return list(client.ps().models)

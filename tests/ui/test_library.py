@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from shell_support import answer_next_dialog
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from quantdesk.core.ollama import LocalModel, ModelDetails
-from quantdesk.ui.pages import library as library_page
 from quantdesk.ui.pages.library import LibraryPage
 from quantdesk.ui.pages.library_model import (
     FIT,
@@ -101,8 +100,8 @@ def test_load_and_unload_update_the_loaded_column(qtbot, sim_factory, open_page)
     page.load_button.click()
     qtbot.waitUntil(lambda: "llama3.2:1b" in sim.loaded_names(), timeout=5000)
     row = page.model.row_of("llama3.2:1b")
-    qtbot.waitUntil(lambda: page.model.rows()[row].texts[LOADED] != "", timeout=5000)
-    assert "GPU" in page.model.rows()[row].texts[LOADED]
+    qtbot.waitUntil(lambda: "GPU" in page.model.rows()[row].texts[LOADED], timeout=5000)
+    assert page.model.rows()[row].texts[LOADED].endswith(" · 100% GPU")
     assert page.unload_button.isEnabled()
     page.unload_button.click()
     qtbot.waitUntil(lambda: page.model.rows()[row].texts[LOADED] == "", timeout=5000)
@@ -117,7 +116,7 @@ def test_load_that_runs_out_of_memory_shows_the_reason(qtbot, sim_factory, open_
     with qtbot.waitSignal(page._services.running.action_failed, timeout=10_000):
         page.load_button.click()
     assert page.message.isVisible()
-    assert "Could not load llama3.1:8b-instruct-fp16" in page.message.text()
+    assert page.message.text().startswith("llama3.1:8b-instruct-fp16: Could not load")
     assert "memory" in page.message.text().lower()
 
 
@@ -149,21 +148,16 @@ def test_copy_dialog_checks_the_name(qtbot):
     assert ok.isEnabled() and dialog.hint.text() == "" and dialog.name() == "fresh:v1"
 
 
-def test_delete_asks_first(qtbot, sim_factory, open_page, monkeypatch):
+def test_delete_asks_first_with_buttons_named_for_the_action(qtbot, sim_factory, open_page):
     sim = sim_factory(installed=INSTALLED)
     page = open_page(sim)
-    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes]
-    asked: list[str] = []
-
-    def question(_parent, _title, text, *_a):
-        asked.append(text)
-        return answers.pop(0)
-
-    monkeypatch.setattr(library_page.QMessageBox, "question", question)
     select(qtbot, page, "gemma2:9b")
+    seen = answer_next_dialog("Keep it")
     page.delete_button.click()
-    assert asked and "gemma2:9b" in asked[0]
-    assert "gemma2:9b" in sim.installed_names()  # cancelled: nothing sent
+    assert "Delete gemma2:9b?" in seen[0]
+    assert set(seen[1].split(" | ")) == {"Delete gemma2:9b", "Keep it"}
+    assert "gemma2:9b" in sim.installed_names()  # kept: nothing sent
+    answer_next_dialog("Delete gemma2:9b")
     page.delete_button.click()
     qtbot.waitUntil(lambda: page.model.row_of("gemma2:9b") is None, timeout=5000)
     assert "gemma2:9b" not in sim.installed_names()

@@ -72,7 +72,7 @@ def test_switch_to_unloads_others_and_ends_loaded(make_window, sim_factory, qtbo
     assert blocker.args == ["qwen2.5:0.5b"]
     assert sim.loaded_names() == ["qwen2.5:0.5b"]
     qtbot.waitUntil(lambda: table_names(page) == ["qwen2.5:0.5b"], timeout=5000)
-    assert "ready" in page.message.text()
+    qtbot.waitUntil(lambda: page.message.text().startswith("qwen2.5:0.5b is loaded"), timeout=5000)
     assert window.services.running.recent[0] == "qwen2.5:0.5b"
     assert window.services.running.keep_alive == "5m"
 

@@ -82,7 +82,7 @@ def test_after_a_comparison_no_ready_line_sits_above_no_model_loaded():
     assert lines[0] == "No model is loaded."
     # No line anywhere still speaks of either variant.
     assert not any(n in line for n in names for line in lines), lines
-    assert lines[3] == "GPU memory: 0 B / 25 GB"  # 24 GiB, as ollama ps would print it
+    assert lines[3] == "GPU memory: 0 B / 24 GB"  # a 24 GiB card, as its box names it
 
 
 def test_gauge_sums_vram_of_every_loaded_model_against_the_card():
@@ -102,7 +102,7 @@ def test_gauge_without_gpu_or_daemon_claims_nothing():
     assert gauge(s).text == "GPU memory: no GPU"
     s = LoadedState(gpu_total_bytes=8 * 2**30).with_snapshot([ps("m:1b", GB)], asked_at=1.0)
     s = s.with_unreachable(asked_at=2.0)
-    assert gauge(s).text == "GPU memory: — / 8.6 GB"  # 8 GiB = 8.59e9 bytes
+    assert gauge(s).text == "GPU memory: — / 8 GB"  # an 8 GiB (8.59e9 bytes) card
     assert s.models == () and model_line(s, "m:1b").state == "idle"
     assert status_lines(s).headline == (
         "The daemon is not answering: what is loaded is unknown.")

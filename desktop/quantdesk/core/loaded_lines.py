@@ -2,7 +2,8 @@
 
 The status bar, the Running page, the Library rows, the tray and the palette all read these
 functions, so they cannot disagree: one headline, one line per model, one GPU gauge. Sizes are
-decimal, printed the way ``ollama ps`` prints them ("4.9 GB", "12 GB").
+decimal, printed the way ``ollama ps`` prints them ("4.9 GB"); a card's total as its vendor
+names it ("12 GB" for 12 GiB).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Literal
 from quantdesk.core.fit.rules import processor_text, ps_size_text
 from quantdesk.core.loaded_state import LoadedState, Operation
 from quantdesk.core.ollama import RunningModel
+from quantdesk.core.units import card_text
 
 ModelState = Literal["loading", "unloading", "comparing", "pulling", "answering", "loaded",
                      "stopping", "failed", "idle"]
@@ -80,13 +82,13 @@ def gauge(state: LoadedState) -> Gauge:
         return Gauge(used, 0, 0.0, "GPU memory: no GPU",
                      "No usable GPU: loaded models run from system memory.")
     if not state.reachable:
-        return Gauge(0, total, 0.0, f"GPU memory: — / {ps_size_text(total)}",
+        return Gauge(0, total, 0.0, f"GPU memory: — / {card_text(total)}",
                      "The daemon is not answering: what it holds in GPU memory is unknown.")
     share = min(1.0, used / total)
-    text = f"GPU memory: {ps_size_text(used)} / {ps_size_text(total)}"
+    text = f"GPU memory: {ps_size_text(used)} / {card_text(total)}"
     names = ", ".join(f"{m.name} {ps_size_text(m.size_vram)}" for m in state.models
                       if m.size_vram > 0)
-    tip = f"Loaded models use {ps_size_text(used)} of {ps_size_text(total)} ({share:.0%})"
+    tip = f"Loaded models use {ps_size_text(used)} of {card_text(total)} ({share:.0%})"
     return Gauge(used, total, share, text, f"{tip}: {names}." if names else f"{tip}.")
 
 

@@ -1,4 +1,9 @@
-"""The main window: sidebar of pages, daemon banner, status bar, menus, Ctrl+K, tray."""
+"""The main window: sidebar of pages, daemon banner, status bar, menus, Ctrl+K, tray.
+
+What is loaded reaches the status bar, the tray and the palette from ``services.loaded`` only.
+Closing the window can keep the app running in the tray (asked once, remembered in the window
+settings); File > Quit always quits.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QProcess, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QProcess, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,14 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quantdesk.core.ollama import RunningModel
+from quantdesk.core.loaded_state import LoadedState
 from quantdesk.ui.dialogs.settings import SettingsDialog
 from quantdesk.ui.page_registry import PageSpec, available_pages
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.connection import ConnectionState
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.banner import DaemonBanner
-from quantdesk.ui.widgets.palette import SwitcherPalette
+from quantdesk.ui.widgets.close_question import (
+    ask_close_choice,
+    remember_close_choice,
+    remembered_close_choice,
+)
+from quantdesk.ui.widgets.help import (
+    Shortcut,
+    ShortcutSheet,
+    about_box,
+    about_text,
+    action_shortcuts,
+)
+from quantdesk.ui.widgets.help import page_shortcuts as shortcuts_of_page
+from quantdesk.ui.widgets.palette import PageEntry, SwitcherPalette
 from quantdesk.ui.widgets.status_bar import DaemonStatusBar
 from quantdesk.ui.widgets.tray import Tray, TrayMenu
 from quantdesk.ui.window_state import window_settings
@@ -52,6 +70,9 @@ class MainWindow(QMainWindow):
         self._only_pages = only_pages
         self._start_simulator = start_simulator
         self._ollama_process: QProcess | None = None
+        self._quitting = False  # File > Quit: close for real, whatever the close setting
+        self._user_close = False  # Ctrl+W: a close the user asked for, like the title bar's
+        self.in_tray = False  # hidden by a close that keeps the app running
         self.setWindowTitle("QuantDesk")
         self.setWindowIcon(icon("app"))
         self.setAccessibleName("QuantDesk main window")
@@ -90,11 +111,13 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.palette_dialog = SwitcherPalette(self)
         self.palette_dialog.chosen.connect(self.switch_to)
+        self.palette_dialog.load_requested.connect(self.services.running.load)
+        self.palette_dialog.page_requested.connect(self.show_page)
         self.tray_menu = TrayMenu(self)
         self.tray = Tray(self.tray_menu, self)
         self.tray_menu.switch_requested.connect(self.switch_to)
         self.tray_menu.show_requested.connect(self._show_from_tray)
-        self.tray_menu.quit_requested.connect(self.close)
+        self.tray_menu.quit_requested.connect(self.quit_app)
         self._build_actions()
         self._connect_services()
         self._restore_state()
@@ -123,7 +146,14 @@ class MainWindow(QMainWindow):
         self.settings_action.setIcon(icon("settings"))
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        self.keep_in_tray_action = self._action("&Keep running in the tray when closed", None,
+                                                self._set_keep_in_tray)
+        self.keep_in_tray_action.setCheckable(True)
+        self.keep_in_tray_action.setChecked(remembered_close_choice() == "tray")
+        file_menu.addAction(self.keep_in_tray_action)
+        file_menu.addAction(self._action("&Close window", QKeySequence.StandardKey.Close,
+                                         self.close_window))
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit_app))
 
         go_menu = menu.addMenu("&Go")
         self.page_actions: list[QAction] = []
@@ -148,6 +178,13 @@ class MainWindow(QMainWindow):
         models_menu.addSeparator()
         models_menu.addAction(self.sim_action)
 
+        help_menu = menu.addMenu("&Help")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.shortcuts_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self._action("&About QuantDesk", None, self.show_about))
+
     def _action(self, text: str, keys: str | QKeySequence.StandardKey | None,
                 slot: Callable[..., object]) -> QAction:
         action = QAction(text, self)
@@ -160,23 +197,64 @@ class MainWindow(QMainWindow):
     def _connect_services(self) -> None:
         s = self.services
         s.connection.state_changed.connect(self._on_connection)
-        s.hardware.probed.connect(self.status.set_machine)
-        s.running.models_changed.connect(self._on_running)
+        s.loaded.changed.connect(self._on_loaded)
         s.running.recent_changed.connect(self._on_recent)
-        s.installed.changed.connect(lambda _m: self._update_palette())
+        s.installed.changed.connect(self._on_installed)
         s.notifier.posted.connect(self._on_notification)
         self.banner.retry_requested.connect(s.connection.retry_now)
         self.banner.start_ollama_requested.connect(self.start_ollama)
         self.banner.simulator_requested.connect(self.use_simulator)
         self._on_connection(s.connection.state)
-        if s.hardware.machine is not None:
-            self.status.set_machine(s.hardware.machine)
+        self._on_loaded(s.loaded.state)
 
     # -- pages -------------------------------------------------------------------------------
 
     def show_page(self, key: str) -> None:
+        """Show the page and move the focus into it, so its own keys work at once."""
         row = [spec.key for spec in self.page_specs].index(key)
         self.sidebar.setCurrentRow(row)
+        self.focus_page(self.pages[key])
+
+    @staticmethod
+    def focus_page(page: QWidget) -> None:
+        """The page's own choice (``focus_target()``), else its first control in Tab order."""
+        chooser = getattr(page, "focus_target", None)
+        target = chooser() if callable(chooser) else None
+        if target is None:
+            w = page.nextInFocusChain()
+            while w is not page and w is not None:
+                if (page.isAncestorOf(w) and w.isEnabled() and w.isVisibleTo(page)
+                        and w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                    target = w
+                    break
+                w = w.nextInFocusChain()
+        (target or page).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def open_variants(self, model: str) -> bool:
+        page = self.pages.get("variants")
+        if page is None:
+            return False
+        self.show_page("variants")
+        page.show_model(model)  # type: ignore[attr-defined]
+        return True
+
+    def open_compare(self, model: str) -> bool:
+        """Compare with ``model`` checked and its quantization ladder listed beside it."""
+        page = self.pages.get("compare")
+        if page is None:
+            return False
+        self.show_page("compare")
+        setup = page.setup  # type: ignore[attr-defined]
+        setup.add_variant(model, True, checked=True)
+        setup.ladder_requested.emit(model)
+        return True
+
+    def open_chat(self, model: str) -> bool:
+        """A new chat with ``model`` on the Chat page (the page shows itself)."""
+        if "chat" not in self.pages:
+            return False
+        self.services.chat.open_chat(model)
+        return True
 
     def current_page_key(self) -> str:
         return self.page_specs[self.stack.currentIndex()].key
@@ -229,22 +307,31 @@ class MainWindow(QMainWindow):
 
     # -- running models, palette, tray -------------------------------------------------------
 
-    def _on_running(self, models: list[RunningModel]) -> None:
-        self.status.set_models(models)
-        self.tray_menu.set_models(loaded=[m.name for m in models])
+    def _on_loaded(self, state: LoadedState) -> None:
+        lines = self.services.loaded.lines()
+        self.status.set_lines(lines)
+        self.tray_menu.set_state(state, lines)
+        self.tray.set_tooltip(lines.tray_tooltip)
+        self._update_palette()
+
+    def _on_installed(self, models: list[object]) -> None:
+        self.tray_menu.set_models(installed=self.services.installed.names)
         self._update_palette()
 
     def _on_recent(self, names: list[str]) -> None:
         self.tray_menu.set_models(recent=names)
         window_settings().setValue("recent", names)
 
-    def _update_palette(self) -> None:
-        loaded = {m.name for m in self.services.running.models}
-        names = self.services.installed.names or sorted(loaded)
-        self.palette_dialog.set_models(names, loaded)
+    def _update_palette(self, *, force: bool = False) -> None:
+        if not force and not self.palette_dialog.isVisible():
+            return  # it is filled when it opens; a poll need not rebuild a hidden list
+        pages = [PageEntry(spec.key, str(getattr(self.pages[spec.key], "TITLE", spec.key)))
+                 for spec in self.page_specs]
+        self.palette_dialog.set_entries(self.services.installed.models,
+                                        self.services.loaded.state, pages)
 
     def open_palette(self) -> None:
-        self._update_palette()
+        self._update_palette(force=True)
         self.palette_dialog.open_palette()
 
     def switch_to(self, name: str) -> None:
@@ -257,9 +344,31 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{title}: {text}", 8000)
 
     def _show_from_tray(self) -> None:
+        self.in_tray = False
         self.showNormal()
         self.raise_()
         self.activateWindow()
+
+    # -- help ------------------------------------------------------------------------------
+
+    def shortcut_list(self) -> list[Shortcut]:
+        """Every key the window and its pages answer to, from their registered actions."""
+        out = action_shortcuts("Everywhere", self.actions())
+        for spec in self.page_specs:
+            page = self.pages[spec.key]
+            out += shortcuts_of_page(str(getattr(page, "TITLE", spec.key)), page)
+        return out
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        sheet = ShortcutSheet(self.shortcut_list(), self)
+        sheet.open()
+        return sheet
+
+    def show_about(self) -> QMessageBox:
+        state = self.services.connection.state
+        box = about_box(about_text(state.version, state.display_host, state.connected), self)
+        box.open()
+        return box
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.services.config, self)
@@ -269,7 +378,9 @@ class MainWindow(QMainWindow):
     # -- polling follows visibility ----------------------------------------------------------
 
     def _update_poll_mode(self) -> None:
-        if not self.isVisible() or self.isMinimized():
+        if self.in_tray:
+            mode = "background"  # the tray menu still says what is loaded
+        elif not self.isVisible() or self.isMinimized():
             mode = "stopped"
         elif self.isActiveWindow():
             mode = "active"
@@ -325,7 +436,54 @@ class MainWindow(QMainWindow):
                 return True
         return self.services.pulls.has_active()
 
+    # -- closing -----------------------------------------------------------------------------
+
+    def close_window(self) -> None:
+        """Ctrl+W: close as the title bar's button does (to the tray when so chosen)."""
+        self._user_close = True
+        try:
+            self.close()
+        finally:
+            self._user_close = False
+
+    def quit_app(self) -> None:
+        """Quit for real, also from the tray while the window is hidden."""
+        hidden = not self.isVisible()
+        self._quitting = True
+        if self.close():
+            if hidden:  # no visible window closed, so Qt would not end the event loop
+                QCoreApplication.quit()
+        else:
+            self._quitting = False
+
+    def _set_keep_in_tray(self, checked: bool) -> None:
+        remember_close_choice("tray" if checked else "quit")
+
+    def close_choice(self) -> str:
+        """"tray" or "quit"; asks the first time (a desktop without a tray always quits)."""
+        if not self.tray.available:
+            return "quit"
+        choice = remembered_close_choice()
+        if choice is None:
+            choice = ask_close_choice(self)
+            remember_close_choice(choice)
+            self.keep_in_tray_action.setChecked(choice == "tray")
+        return choice
+
+    def _to_tray(self) -> None:
+        self.save_state()
+        self.in_tray = True
+        self.hide()
+        with contextlib.suppress(RuntimeError):
+            self.palette_dialog.close()
+        self._update_poll_mode()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        asked = (event.spontaneous() or self._user_close) and not self._quitting
+        if asked and self.close_choice() == "tray":
+            event.ignore()
+            self._to_tray()
+            return
         if self.active_work():
             answer = QMessageBox.question(
                 self, "Downloads running",
@@ -335,6 +493,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
+        self.in_tray = False
         self.services.running.set_mode("stopped")
         self.tray.hide()
         with contextlib.suppress(RuntimeError):

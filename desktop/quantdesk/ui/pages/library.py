@@ -1,14 +1,17 @@
 """Library: the installed models in a sortable, filterable table, with their actions.
 
 Load and unload go through the shared Running service; copy, delete and details through the
-Library service. The fit column is computed here, on the GUI thread (the estimate is pure and
+Library service. The Loaded column and the line about a model loaded or unloaded from here
+render from ``services.loaded``, so they change the moment the daemon's state does. Each row
+has a context menu (Chat, Variants, Compare, Copy name, Delete, Show in folder); several rows
+can be deleted at once. The fit column is computed here, on the GUI thread (the estimate is pure and
 fast), from each model's ``/api/show`` shape, the machine and the chosen context.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,14 +19,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.machine import Machine
-from quantdesk.core.ollama import LocalModel, RunningModel, ShowResponse
+from quantdesk.core.ollama import LocalModel, ShowResponse
 from quantdesk.ui.pages.eviction_bar import EvictionBar
 from quantdesk.ui.pages.library_model import (
     FAMILY,
@@ -45,7 +48,9 @@ from quantdesk.ui.widgets.column_fit import ColumnFit
 from quantdesk.ui.widgets.fit_badge import context_words
 from quantdesk.ui.widgets.fit_views import FitCalculator, FitInputs
 from quantdesk.ui.widgets.library_copy import CopyDialog
+from quantdesk.ui.widgets.library_delete import confirm_delete, delete_plan
 from quantdesk.ui.widgets.library_details import DetailsDialog
+from quantdesk.ui.widgets.library_menu import ModelMenu
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.variant_delegates import FitBadgeDelegate
 
@@ -57,16 +62,7 @@ EMPTY_NONE = ("No models installed yet. Find one on the Variants page, or type i
               "the Downloads page, and pull it.")
 EMPTY_FILTERED = "No installed model matches “{needle}”. Clear the filter to see all of them."
 
-
-def confirm_delete(parent: QWidget, name: str) -> bool:
-    answer = QMessageBox.question(
-        parent, "Delete model",
-        f"Delete {name}? Its files are removed unless another model shares them; pulling it "
-        "again downloads it in full.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+_RUNNING_ACTIONS = ("load", "unload", "switch")
 
 
 class LibraryPage(QWidget):
@@ -110,7 +106,7 @@ class LibraryPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         # Fixed row heights and no per-row size hints keep 1,000 rows cheap to lay out.
@@ -123,8 +119,13 @@ class LibraryPage(QWidget):
         self.columns = ColumnFit(self.table, NAME, (FAMILY, MODIFIED, PARAMS, QUANT, LOADED,
                                                     SIZE), keep_width=(FIT,))
         self.table.setItemDelegateForColumn(FIT, FitBadgeDelegate(FIT_ROLE, parent=self))
-        self.table.doubleClicked.connect(lambda _i: self.show_details())
+        # Enter on a row and a double click both "activate" it: its details open.
+        self.table.activated.connect(lambda _i: self.show_details())
         self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.menu: ModelMenu | None = None
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Model count")
         # An empty table says why it is empty and what to do next.
@@ -140,7 +141,7 @@ class LibraryPage(QWidget):
         self.copy_button = labelled_button(self, "Copy…", "library",
                                            "Copy the selected model to a new name")
         self.delete_button = labelled_button(self, "Delete…", "warning",
-                                             "Delete the selected model")
+                                             "Delete the selected models")
         self.details_button = labelled_button(self, "Details", "search",
                                               "Show the selected model's details")
         self.refresh_button = labelled_button(self, "Refresh", "refresh",
@@ -190,10 +191,8 @@ class LibraryPage(QWidget):
 
         services.installed.changed.connect(self._on_models)
         services.installed.failed.connect(self._on_list_failed)
-        services.running.models_changed.connect(self._on_loaded)
-        services.running.action_started.connect(self._on_action_started)
-        services.running.action_finished.connect(self._on_action_finished)
-        services.running.action_failed.connect(self._on_action_failed)
+        self._watched: str | None = None  # the model last loaded or unloaded from here
+        services.loaded.changed.connect(self._on_loaded)
         services.hardware.probed.connect(lambda _m: self.recompute_fit())
         services.config.changed.connect(lambda _s: self.recompute_fit())
         self.library.shown.connect(self._on_shown)
@@ -202,6 +201,9 @@ class LibraryPage(QWidget):
             lambda name, msg: self.message.show_error(f"No details for {name}: {msg}"))
         self.library.action_finished.connect(self._on_action_finished)
         self.library.action_failed.connect(self._on_action_failed)
+        # A load's line comes from the loaded state; what it unloaded is offered back here.
+        services.running.action_finished.connect(
+            lambda _model, action: self.eviction.offer_restore() if action == "load" else None)
         if services.installed.models:
             self._on_models(services.installed.models)
         self._update_buttons()
@@ -250,10 +252,25 @@ class LibraryPage(QWidget):
         self.table.setCurrentIndex(idx)
         return True
 
+    def selected_models(self) -> list[str]:
+        """Every selected row's model, in view order (the current row when none is)."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows(NAME)})
+        names = [str(self.proxy.data(self.proxy.index(r, NAME), NAME_ROLE)) for r in rows]
+        current = self.selected_model()
+        return names or ([current] if current else [])
+
+    def focus_target(self) -> QWidget:
+        return self.table
+
     def load_selected(self) -> None:
         if name := self.selected_model():
             running = self._services.running
-            self.eviction.guard([name], lambda: running.load(name), running.num_ctx)
+
+            def load() -> None:
+                running.load(name)  # first: its operation is the line shown
+                self._watch(name)
+
+            self.eviction.guard([name], load, running.num_ctx)
 
     def chat_selected(self) -> None:
         if name := self.selected_model():
@@ -262,6 +279,7 @@ class LibraryPage(QWidget):
     def unload_selected(self) -> None:
         if name := self.selected_model():
             self._services.running.unload(name)
+            self._watch(name)
 
     def copy_selected(self) -> None:
         name = self.selected_model()
@@ -273,10 +291,38 @@ class LibraryPage(QWidget):
             self.library.copy(name, dest)
 
     def delete_selected(self) -> None:
+        names = set(self.selected_models())
+        if not names:
+            return
+        installed = self._services.installed.models
+        chosen = [m for m in installed if m.name in names]
+        plan = delete_plan(chosen, installed, self._services.loaded.state)
+        if not plan.names or not confirm_delete(self, plan):
+            return
+        self._watched = None
+        what = plan.names[0] if len(plan.names) == 1 else f"{len(plan.names)} models"
+        self.message.show_notice(f"Deleting {what}…")
+        self.library.delete_many(list(plan.names), unload_first=list(plan.loaded))
+
+    def copy_name(self) -> None:
+        if name := self.selected_model():
+            QGuiApplication.clipboard().setText(name)
+            self.message.show_notice(f"Copied “{name}” to the clipboard.")
+
+    def menu_at(self, pos: QPoint) -> ModelMenu | None:
+        """The context menu for the row at ``pos`` (viewport coordinates), not shown yet."""
+        idx = self.table.indexAt(pos)
+        if idx.isValid() and not self.table.selectionModel().isRowSelected(idx.row()):
+            self.table.setCurrentIndex(idx)
         name = self.selected_model()
-        if name and confirm_delete(self, name):
-            self.message.show_notice(f"Deleting {name}…")
-            self.library.delete(name)
+        if self.menu is not None:
+            self.menu.deleteLater()  # one menu at a time, not one more child per right-click
+        self.menu = ModelMenu(self, name, self.selected_models()) if name else None
+        return self.menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if (menu := self.menu_at(pos)) is not None:
+            menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def show_details(self) -> None:
         if name := self.selected_model():
@@ -313,7 +359,7 @@ class LibraryPage(QWidget):
 
     def _on_models(self, models: list[LocalModel]) -> None:
         selected = self.selected_model()
-        self.model.set_models(models, self._services.running.models)  # keeps its sort order
+        self.model.set_models(models, self._services.loaded.state)  # keeps its sort order
         if selected:
             self.select(selected)
         first = not self._is_ready
@@ -327,24 +373,39 @@ class LibraryPage(QWidget):
     def _on_list_failed(self, message: str) -> None:
         self.message.show_error(f"Could not list the installed models: {message}")
 
-    def _on_loaded(self, running: list[RunningModel]) -> None:
-        self.model.set_loaded(running)
+    def _on_loaded(self, state: LoadedState) -> None:
+        self.model.set_loaded(state)
         self._update_buttons()
+        self._show_watched()
 
-    def _on_action_started(self, model: str, action: str) -> None:
-        words = {"load": "Loading", "unload": "Unloading", "switch": "Switching to"}
-        self.message.show_notice(f"{words.get(action, action)} {model}…")
+    def _watch(self, name: str) -> None:
+        self._watched = name
+        self._show_watched()
+
+    def _show_watched(self) -> None:
+        """The line of the model acted on here, as the one state says it now: it cannot
+        say "loaded" after the model has gone."""
+        name = self._watched
+        if name is None:
+            return
+        line = self._services.loaded.line(name)
+        if line.state == "idle":
+            self._watched = None
+            self.message.clear_message()
+        elif line.state == "failed":
+            self.message.show_error(f"{name}: {line.text}")
+        else:
+            self.message.show_notice(f"{name}: {line.text}")
 
     def _on_action_finished(self, model: str, action: str) -> None:
-        words = {"load": "is loaded", "unload": "was unloaded", "copy": "was copied",
-                 "delete": "was deleted", "switch": "is loaded"}
-        self.message.show_notice(f"{model} {words.get(action, action + ' done')}.")
-        if action == "load":
-            self.eviction.offer_restore()
+        words = {"copy": "was copied", "delete": "was deleted"}
+        if action in words:
+            self.message.show_notice(f"{model} {words[action]}.")
 
     def _on_action_failed(self, model: str, action: str, message: str) -> None:
-        verb = {"switch": "switch to"}.get(action, action)
-        self.message.show_error(f"Could not {verb} {model}: {message}")
+        if action not in _RUNNING_ACTIONS:
+            subject = f" {model}" if model else ""
+            self.message.show_error(f"Could not {action}{subject}: {message}")
 
     def _on_details(self, name: str, show: ShowResponse) -> None:
         self.message.clear_message()
@@ -373,3 +434,5 @@ class LibraryPage(QWidget):
                   self.chat_button):
             b.setEnabled(name is not None)
         self.unload_button.setEnabled(loaded)
+        n = len(self.selected_models())
+        self.delete_button.setText(f"Delete {n}…" if n > 1 else "Delete…")

@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
+from quantdesk.core.loaded_lines import memory_text, model_line
+from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets.fit_badge import FitView
@@ -93,8 +95,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     # -- data in ----------------------------------------------------------------------------
 
-    def set_models(self, models: list[LocalModel], loaded: list[RunningModel] | None = None
-                   ) -> None:
+    def set_models(self, models: list[LocalModel], loaded: LoadedState | None = None) -> None:
         now = datetime.now().astimezone()
         old_fit = {r.model.name: r.fit for r in self._rows if r.model.digest}
         self.beginResetModel()
@@ -112,16 +113,20 @@ class LibraryTableModel(QAbstractTableModel):
         if loaded is not None:
             self.set_loaded(loaded)
 
-    def set_loaded(self, running: list[RunningModel]) -> None:
-        by_name = {r.name: r for r in running}
+    def set_loaded(self, state: LoadedState) -> None:
+        """The Loaded column: each row's line of the one ``LoadedState`` (loaded with its
+        memory, loading, unloading, failed, or nothing)."""
         for i, row in enumerate(self._rows):
-            now = by_name.get(row.model.name)
-            if (now is None) == (row.loaded is None) and (
-                    now is None or row.loaded is None or now.size_vram == row.loaded.size_vram):
+            line = model_line(state, row.model.name)
+            # The header says "Loaded": the cell gives what it holds ("5.4 GB · 100% GPU").
+            text = (memory_text(line.running) if line.state == "loaded" and line.running
+                    else line.text)
+            if text == row.texts[LOADED] and line.running == row.loaded:
                 continue
-            row.loaded = now
-            row.texts[LOADED] = now.processor if now else ""
-            row.keys[LOADED] = 1 if now else 0
+            row.loaded = line.running
+            row.texts[LOADED] = text
+            row.tooltips[LOADED] = line.text
+            row.keys[LOADED] = 1 if line.running else 0
             idx = self.index(i, LOADED)
             self.dataChanged.emit(idx, idx)
 

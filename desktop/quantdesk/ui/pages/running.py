@@ -1,4 +1,9 @@
-"""Running: the models the daemon holds in memory, with unload, unload all and switch."""
+"""Running: the models the daemon holds in memory, with unload, unload all and switch.
+
+The table, the line above it and the empty hint all render from ``services.loaded`` (one
+``LoadedState``): "Loading X…" lasts exactly as long as the load, and "X is loaded" only while
+``/api/ps`` lists X.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.pages.running_model import RunningTableModel
 from quantdesk.ui.services.container import Services
@@ -24,7 +30,6 @@ from quantdesk.ui.widgets.running_detail import RunningDetail
 
 EMPTY_HINT = ("No model is loaded. Pick an installed model on the right and press Switch to, "
               "or load one on the Library page.")
-ACTION_WORDS = {"unload": "Unloading", "load": "Loading", "switch": "Switching to"}
 
 
 class RunningPage(QWidget):
@@ -115,13 +120,11 @@ class RunningPage(QWidget):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self.model.tick)
 
-        self._running.models_changed.connect(self._on_models)
-        self._running.action_started.connect(self._on_started)
-        self._running.action_finished.connect(self._on_action_finished)
-        self._running.action_failed.connect(self._on_failed)
-        self._running.switch_ready.connect(self._on_switch_ready)
+        self._loaded = services.loaded
+        self._shown_models: tuple[RunningModel, ...] | None = None
+        self._loaded.changed.connect(self._on_state)
         services.installed.changed.connect(self._on_installed)
-        self._on_models(self._running.models)
+        self._on_state(self._loaded.state)
         self._on_installed(services.installed.models)
 
     # -- actions -----------------------------------------------------------------------------
@@ -144,8 +147,30 @@ class RunningPage(QWidget):
     def switch_to_chosen(self) -> None:
         name = self.switch_combo.currentText().strip()
         if name:
-            self.message.clear_message()
             self._running.switch_to(name)
+
+    def focus_target(self) -> QWidget:
+        return self.table if self.model.rowCount() else self.switch_combo
+
+    def status_text(self) -> str:
+        return "" if self.message.isHidden() else self.message.text()
+
+    # -- the one state -----------------------------------------------------------------------
+
+    def _on_state(self, state: LoadedState) -> None:
+        if state.models != self._shown_models or (not self._is_ready
+                                                  and state.polled_at is not None):
+            self._shown_models = state.models
+            self._on_models(list(state.models))
+        lines = self._loaded.lines()
+        if lines.error:
+            self.message.show_error(lines.error)
+        elif lines.busy or state.models:
+            self.message.show_notice(lines.headline)
+        else:  # nothing loaded, nothing under way: the empty hint (or the banner) says it
+            self.message.clear_message()
+        self.empty_hint.setVisible(not state.models and state.polled_at is not None
+                                   and state.reachable)
 
     # -- service signals ---------------------------------------------------------------------
 
@@ -162,8 +187,6 @@ class RunningPage(QWidget):
         has = bool(models)
         self.unload_all_button.setEnabled(has)
         self.unload_button.setEnabled(has)
-        # Only once the daemon answered: before that, the banner or the status bar speaks.
-        self.empty_hint.setVisible(not has and self._running.polls > 0)
         self._update_tick()
         self._predictions.request([m for m in models])
         if not self._is_ready and self._running.polls > 0:
@@ -199,20 +222,6 @@ class RunningPage(QWidget):
     def _show_detail(self) -> None:
         name = self.selected_model()
         self.detail.set_model(next((m for m in self.model.rows if m.name == name), None))
-
-    def _on_started(self, model: str, action: str) -> None:
-        self.message.show_notice(f"{ACTION_WORDS.get(action, action)} {model}…")
-
-    def _on_action_finished(self, model: str, action: str) -> None:
-        if action == "unload":
-            self.message.show_notice(f"Unloaded {model}.")
-
-    def _on_switch_ready(self, model: str) -> None:
-        self.message.show_notice(f"{model} is loaded and ready.")
-
-    def _on_failed(self, model: str, action: str, message: str) -> None:
-        verb = {"unload": "unload", "load": "load", "switch": "switch to"}.get(action, action)
-        self.message.show_error(f"Could not {verb} {model}: {message}")
 
     def _on_predicted(self, name: str, total: int) -> None:
         self.model.set_prediction(name, total)

@@ -33,6 +33,7 @@ from quantdesk.ui.services.evictions import EvictionService
 from quantdesk.ui.services.hardware import HardwareService
 from quantdesk.ui.services.installed import InstalledModels
 from quantdesk.ui.services.library import LibraryService
+from quantdesk.ui.services.loaded import LoadedModels
 from quantdesk.ui.services.notifications import Notifier
 from quantdesk.ui.services.predictions import PredictionService
 from quantdesk.ui.services.pulls import PullsService
@@ -65,6 +66,8 @@ class Services:
     compare_history: CompareHistory = None  # type: ignore[assignment]
     evictions: EvictionService = None  # type: ignore[assignment]
     chat: ChatService = None  # type: ignore[assignment]
+    # What is loaded and what is under way: every status line renders from it.
+    loaded: LoadedModels = None  # type: ignore[assignment]
 
     @property
     def host(self) -> str:
@@ -129,6 +132,9 @@ class Services:
         services.compare_history = CompareHistory(io, bridge, services.compare_store)
         services.evictions = EvictionService(services)
         services.chat = ChatService(services, services.compare_store)
+        services.loaded = LoadedModels(running, hardware, connection)
+        services.loaded.follow_compare(services.compare)
+        services.loaded.follow_pulls(services.pulls)
         config.changed.connect(services._apply_settings)
         return services
 

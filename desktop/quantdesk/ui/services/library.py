@@ -93,6 +93,29 @@ class LibraryService(QObject):
         client = self._services.client()
         self._jobs.start(f"delete\n{name}", lambda: client.delete(name))
 
+    def delete_many(self, names: list[str], *, unload_first: list[str] | None = None) -> None:
+        """Delete ``names`` one after the other, unloading ``unload_first`` before (a deleted
+        model's runner would otherwise keep its memory until its keep-alive ends). Each
+        model ends in its own ``action_finished`` / ``action_failed``."""
+        client = self._services.client()
+        unload = set(unload_first or ())
+
+        async def work() -> int:
+            done = 0
+            for name in names:
+                try:
+                    if name in unload:
+                        await client.unload(name)
+                    await client.delete(name)
+                except Exception as exc:  # one model that will not go must not keep the rest
+                    self._bridge.post(self.action_failed.emit, name, "delete", str(exc))
+                    continue
+                done += 1
+                self._bridge.post(self.action_finished.emit, name, "delete")
+            return done
+
+        self._jobs.start("delete-many\n", work)
+
     def _on_finished(self, job: str, result: object) -> None:
         action, _, name = job.partition("\n")
         if action == "details":
@@ -100,6 +123,9 @@ class LibraryService(QObject):
         elif action in ("copy", "delete"):
             self.action_finished.emit(name, action)
             self._services.installed.refresh()
+        elif action == "delete-many":
+            self._services.installed.refresh()
+            self._services.running.refresh()
 
     def _on_failed(self, job: str, message: str) -> None:
         action, _, name = job.partition("\n")
@@ -107,6 +133,9 @@ class LibraryService(QObject):
             self.details_failed.emit(name, message)
         elif action in ("copy", "delete"):
             self.action_failed.emit(name, action, message)
+        elif action == "delete-many":
+            self.action_failed.emit("", "delete", message)
+            self._services.installed.refresh()
 
     def _on_host_changed(self, _host: str) -> None:
         self._jobs.cancel_all()

@@ -6,6 +6,7 @@ second request stacked on the first, and a hidden window costs no wake-ups at al
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ MAX_RECENT = 8
 class RunningService(QObject):
     """Signals:
     models_changed(list): the RunningModel list after each successful poll
+    snapshot(float, list): when the poll was sent (time.monotonic) and its RunningModel list
     action_started(str, str): model, "unload" | "load" | "switch"
     action_finished(str, str): model, action
     action_failed(str, str, str): model, action, a message a user can act on
@@ -32,6 +34,7 @@ class RunningService(QObject):
     """
 
     models_changed = Signal(list)
+    snapshot = Signal(float, list)
     action_started = Signal(str, str)
     action_finished = Signal(str, str)
     action_failed = Signal(str, str, str)
@@ -60,6 +63,9 @@ class RunningService(QObject):
         self.keep_alive = keep_alive
         self.num_ctx = num_ctx
         self.polls = 0  # answered polls; tests and the benchmark read it
+        # A refresh asked for while a poll is out: the answer in flight may predate the work
+        # that asked, so one more poll follows it at once.
+        self._again = False
         connection.connected.connect(lambda _v: self.refresh())
         connection.host_changed.connect(self._on_host_changed)
 
@@ -93,8 +99,12 @@ class RunningService(QObject):
     def refresh(self) -> None:
         """Poll now; the next poll is scheduled when this one answers."""
         self._timer.stop()
-        if not self._conn.is_connected or self._jobs.running("ps"):
+        if not self._conn.is_connected:
             return
+        if self._jobs.running("ps"):
+            self._again = True
+            return
+        self._again = False
         client = self._conn.client()
         self._jobs.start("ps", lambda: _poll(client))
 
@@ -135,9 +145,13 @@ class RunningService(QObject):
                 self._conn.report_unreachable(result.reason)
                 return
             self.polls += 1
-            self._models = list(result)  # type: ignore[call-overload]
+            asked_at, models = result  # type: ignore[misc]
+            self._models = list(models)
+            self.snapshot.emit(asked_at, self.models)
             self.models_changed.emit(self.models)
-            if self._mode != "stopped":
+            if self._again:
+                self.refresh()
+            elif self._mode != "stopped":
                 self._timer.start(self._interval())
             return
         action, model = job.split("\n", 1)
@@ -151,7 +165,9 @@ class RunningService(QObject):
     def _on_failed(self, job: str, message: str) -> None:
         if job == "ps":
             # The daemon answered, but badly: keep polling at the usual pace.
-            if self._mode != "stopped":
+            if self._again:
+                self.refresh()
+            elif self._mode != "stopped":
                 self._timer.start(self._interval())
             return
         action, model = job.split("\n", 1)
@@ -177,8 +193,10 @@ class _Gone:
         self.reason = reason
 
 
-async def _poll(client: OllamaClient) -> list[RunningModel] | _Gone:
+async def _poll(client: OllamaClient) -> tuple[float, list[RunningModel]] | _Gone:
+    # The time the request leaves: an operation that ended before it is settled by its answer.
+    asked_at = time.monotonic()
     try:
-        return list(await client.ps())
+        return asked_at, list(await client.ps())
     except (DaemonUnreachable, ConnectionDropped) as exc:
         return _Gone(str(exc))

@@ -1,12 +1,11 @@
-"""The status bar: which daemon, its version, whether it answers, and the GPU memory gauge."""
+"""The status bar: which daemon, its version, whether it answers, what is loaded and the GPU
+memory gauge. What is loaded comes from ``services.loaded`` alone (``set_lines``)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
-from quantdesk.core.machine import Machine
-from quantdesk.core.ollama import RunningModel
-from quantdesk.ui.formatting import card_size, human_bytes
+from quantdesk.core.loaded_lines import StatusLines
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
 
@@ -20,6 +19,8 @@ class DaemonStatusBar(QStatusBar):
         self.dot.setAccessibleName("Connection indicator")
         self.daemon = QLabel("Connecting…", self)
         self.daemon.setAccessibleName("Daemon status")
+        self.loaded = QLabel("", self)
+        self.loaded.setAccessibleName("What is loaded")
         self.gauge = QProgressBar(self)
         self.gauge.setObjectName("vramGauge")
         self.gauge.setAccessibleName("GPU memory used by loaded models")
@@ -29,11 +30,11 @@ class DaemonStatusBar(QStatusBar):
         self.gauge.setTextVisible(False)
         self.gauge_label = QLabel("GPU memory: —", self)
         self.addWidget(self.dot)
-        self.addWidget(self.daemon, 1)
+        self.addWidget(self.daemon)
+        self.addWidget(self.loaded, 1)
         self.addPermanentWidget(self.gauge_label)
         self.addPermanentWidget(self.gauge)
-        self._machine: Machine | None = None
-        self._models: list[RunningModel] = []
+        self._lines: StatusLines | None = None
 
     def show_state(self, state: ConnectionState) -> None:
         color = _DOT_COLORS[state.status]
@@ -50,29 +51,18 @@ class DaemonStatusBar(QStatusBar):
         self.daemon.setToolTip(state.reason or text)
         self.dot.setToolTip(text)
 
-    def set_machine(self, machine: Machine) -> None:
-        self._machine = machine
-        self._update_gauge()
-
-    def set_models(self, models: list[RunningModel]) -> None:
-        self._models = list(models)
-        self._update_gauge()
+    def set_lines(self, lines: StatusLines) -> None:
+        """The headline and the gauge of one ``LoadedState`` (bar and label from one Gauge)."""
+        self._lines = lines
+        self.loaded.setText(f"· {lines.headline}")
+        self.loaded.setToolTip(lines.error or lines.headline)
+        g = lines.gauge
+        self.gauge.setValue(min(1000, round(1000 * g.fraction)))
+        self.gauge_label.setText(g.text)
+        self.gauge.setToolTip(g.tooltip)
+        self.gauge_label.setToolTip(g.tooltip)
+        self.gauge.setAccessibleDescription(g.tooltip)
 
     @property
     def vram_used(self) -> int:
-        return sum(m.size_vram for m in self._models)
-
-    def _update_gauge(self) -> None:
-        total = self._machine.total_vram_bytes if self._machine is not None else 0
-        used = self.vram_used
-        if total <= 0:
-            self.gauge.setValue(0)
-            self.gauge_label.setText("GPU memory: no GPU")
-            tip = "No usable GPU: loaded models run from RAM."
-        else:
-            self.gauge.setValue(min(1000, round(1000 * used / total)))
-            self.gauge_label.setText(f"GPU memory: {human_bytes(used)} / {card_size(total)}")
-            tip = (f"Loaded models use {human_bytes(used)} of {card_size(total)} GPU memory "
-                   f"({100 * used / total:.0f}%).")
-        self.gauge.setToolTip(tip)
-        self.gauge.setAccessibleDescription(tip)
+        return self._lines.gauge.used_bytes if self._lines is not None else 0

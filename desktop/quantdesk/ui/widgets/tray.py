@@ -1,21 +1,33 @@
-"""The system tray icon: loaded and recent models, one click to switch."""
+"""The system tray icon: what is loaded (from ``services.loaded``), recent and installed
+models, one click to switch the active model."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from functools import partial
+
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
+from quantdesk.core.loaded_lines import StatusLines, memory_text
+from quantdesk.core.loaded_state import LoadedState, model_key
 from quantdesk.ui.resources import icon
+
+MAX_SWITCH = 20  # the "Switch to" submenu; the palette (Ctrl+K) searches the rest
 
 
 class TrayMenu(QMenu):
     """The menu, separate from the icon so it works (and is tested) without a tray.
 
+    Model actions carry the model name as ``data()``; their text adds what is loaded. One
+    ``triggered`` connection per menu serves every action: the menu is rebuilt as the state
+    changes, and per-action lambdas left for the garbage collector would be disconnected on
+    whatever thread collects them, against the GUI thread's own Qt locks.
+
     Signals:
     switch_requested(str): a model was picked
     show_requested(): "Show QuantDesk"
-    quit_requested(): "Quit"
+    quit_requested(): "Quit QuantDesk" (really quit, also when closing keeps it in the tray)
     """
 
     switch_requested = Signal(str)
@@ -25,29 +37,79 @@ class TrayMenu(QMenu):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("QuantDesk tray menu")
+        self._state = LoadedState()
+        self._headline = ""
         self._loaded: list[str] = []
         self._recent: list[str] = []
+        self._installed: list[str] = []
+        self._shown: tuple[object, ...] | None = None  # what the menu was last built from
+        self.switch_menu = QMenu("Switch to", self)
+        self.switch_menu.setAccessibleName("Switch the active model")
+        # The submenu's actions reach this menu's triggered too (Qt passes them up).
+        self.triggered.connect(self._on_triggered)
         self.rebuild()
 
-    def set_models(self, loaded: list[str] | None = None, recent: list[str] | None = None) -> None:
+    def set_models(self, loaded: list[str] | None = None, recent: list[str] | None = None,
+                   installed: list[str] | None = None) -> None:
         if loaded is not None:
             self._loaded = list(loaded)
         if recent is not None:
             self._recent = list(recent)
+        if installed is not None:
+            self._installed = list(installed)
         self.rebuild()
+
+    def set_state(self, state: LoadedState, lines: StatusLines) -> None:
+        """What is loaded and under way, as the rest of the app shows it."""
+        self._state = state
+        self._headline = lines.headline if lines.busy or lines.error else ""
+        if lines.error:
+            self._headline = lines.error
+        self.set_models(loaded=list(lines.loaded))
 
     def model_actions(self) -> list[QAction]:
         return [a for a in self.actions() if a.data()]
 
+    def switch_actions(self) -> list[QAction]:
+        return [a for a in self.switch_menu.actions() if a.data()]
+
+    def _on_triggered(self, action: QAction) -> None:
+        # Acted on after the action's own trigger returns: what it starts changes the loaded
+        # state, which rebuilds this menu and deletes the action.
+        role, name = action.objectName(), str(action.data() or "")
+        if role == "show":
+            QTimer.singleShot(0, self.show_requested.emit)
+        elif role == "quit":
+            QTimer.singleShot(0, self.quit_requested.emit)
+        elif name:
+            QTimer.singleShot(0, partial(self.switch_requested.emit, name))
+
     def rebuild(self) -> None:
+        key = (self._headline, tuple(self._loaded), tuple(self._recent), tuple(self._installed),
+               tuple((m.name, m.size, m.size_vram) for m in self._state.models))
+        if key == self._shown:
+            return  # a poll that changed nothing the menu shows
+        self._shown = key
         self.clear()
-        self.addAction("Show QuantDesk").triggered.connect(self.show_requested)
+        self.addAction("Show QuantDesk").setObjectName("show")
+        if self._headline:
+            busy = self.addAction(self._headline)
+            busy.setEnabled(False)
         self.addSeparator()
         self._section("Loaded", self._loaded, checked=True)
-        others = [n for n in self._recent if n not in self._loaded]
+        loaded = {model_key(n) for n in self._loaded}
+        others = [n for n in self._recent if model_key(n) not in loaded]
         self._section("Recent — click to switch", others, checked=False)
+        self.switch_menu.clear()
+        for name in self._installed[:MAX_SWITCH]:
+            action = self.switch_menu.addAction(name)
+            action.setData(name)
+            action.setCheckable(True)
+            action.setChecked(model_key(name) in loaded)
+        self.addMenu(self.switch_menu)
+        self.switch_menu.setEnabled(bool(self._installed))
         self.addSeparator()
-        self.addAction("Quit").triggered.connect(self.quit_requested)
+        self.addAction("Quit QuantDesk").setObjectName("quit")
 
     def _section(self, title: str, names: list[str], *, checked: bool) -> None:
         header = self.addAction(title)
@@ -57,11 +119,12 @@ class TrayMenu(QMenu):
             none.setEnabled(False)
             return
         for name in names:
-            action = self.addAction(name)
+            running = self._state.running(name)
+            text = f"{name} · {memory_text(running)}" if running is not None else name
+            action = self.addAction(text)
             action.setData(name)
             action.setCheckable(True)
             action.setChecked(checked)
-            action.triggered.connect(lambda _c=False, n=name: self.switch_requested.emit(n))
 
 
 class Tray(QObject):
@@ -77,6 +140,14 @@ class Tray(QObject):
             self.icon.setContextMenu(menu)
             self.icon.activated.connect(self._activated)
             self.icon.show()
+
+    @property
+    def available(self) -> bool:
+        return self.icon is not None
+
+    def set_tooltip(self, text: str) -> None:
+        if self.icon is not None:
+            self.icon.setToolTip(text)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
