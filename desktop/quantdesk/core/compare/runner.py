@@ -44,6 +44,7 @@ from quantdesk.core.ollama import (
     DaemonUnreachable,
     InvalidModelName,
     LocalModel,
+    Logprob,
     Metrics,
     OllamaClient,
     PullProgress,
@@ -414,7 +415,7 @@ class ComparisonRunner:
         v.transcripts = []
         for i, prompt in enumerate(self._prompts):
             parts: list[str] = []
-            steps = []
+            steps: list[Logprob] = []
             stream = self.client.generate(
                 v.run.model, prompt, options=opts.daemon_options(), logprobs=self._logprobs,
                 top_logprobs=opts.top_logprobs if self._logprobs else None)
