@@ -220,3 +220,52 @@ def test_vision_projector_weights_count_with_its_graph():
     grown = with_proj.ps_size - plain.ps_size
     assert grown > 600 * MiB  # the weights plus the encoder's own scratch
     assert with_proj.placement.cpu_bytes == plain.placement.cpu_bytes == 0
+
+
+def rtx(free: int) -> Machine:
+    return machine(Gpu("nvidia", 0, "RTX", 48 * GiB, free, compute_capability="8.6"))
+
+
+def test_measured_llama_engine_keeps_one_layer_free():
+    # llama3.1:8b at 4096 (0.20.0): a layer is 100 MiB + 16 MiB of KV; everything is 32 x 116
+    # + the 400 MiB output = 4,112 MiB; the graph 296 MiB + 2,048 bytes; the GPU keeps 457 MiB
+    # free and the llama engine one more layer (116 MiB): 4,981 MiB + 2,048 bytes in all
+    llama = arch("llama3.1:8b")
+    opts = FitOptions(num_ctx=4096, ollama_version="0.20.0")
+    assert estimate_fit(llama, rtx(4982 * MiB), opts, weights=uniform(32)).verdict == "gpu"
+    assert estimate_fit(llama, rtx(4981 * MiB), opts, weights=uniform(32)).verdict == "partial"
+
+
+def test_measured_ollama_engine_keeps_no_buffer_layer():
+    # qwen3:4b runs on Ollama's own engine: no buffer layer. 36 x (100 + 16) + 400 = 4,576
+    # MiB, the fallback graph (32 / 8 heads) x 576 MiB of KV / 6 = 384 MiB, + 457 MiB
+    qwen = arch("qwen3:4b")
+    opts = FitOptions(num_ctx=4096, ollama_version="0.20.0")
+    fits = estimate_fit(qwen, rtx(5417 * MiB), opts, weights=uniform(36))
+    assert fits.verdict == "gpu"
+    assert fits.estimate.graph_bytes == 384 * MiB
+    # its engine reports the input embeddings (300 MiB) in ps: 4,576 + 384 + 300
+    assert fits.ps_size == fits.ps_size_vram == 5260 * MiB
+    assert estimate_fit(qwen, rtx(5416 * MiB), opts, weights=uniform(36)).verdict == "partial"
+
+
+@pytest.mark.parametrize(("flash", "graph"), [(True, 271_056_896), (False, 310_380_544)])
+def test_server_graph_with_and_without_flash_attention(flash, graph):
+    # llama.cpp's compute buffer at 4096, batch 512 (e 4096, 32 heads, vocab 128256):
+    # logits 4 x 512 x (4096 + 128256) = 271,056,896; attention scores without flash
+    # 4 x 512 x (1 + 4 x 4096 + 4096 x 33) = 310,380,544
+    r = estimate_fit(arch("llama3.1:8b"), rtx(40 * GiB),
+                     FitOptions(num_ctx=4096, ollama_version="0.30.0", flash_attention=flash),
+                     weights=uniform(32))
+    assert r.flash_attention is flash
+    assert r.estimate.graph_bytes == graph
+
+
+def test_static_cpu_only_reserves_one_layer():
+    # the ≤0.12.10 estimator on the CPU: minimum 0 + a buffer of blk.0 (100 + 16 MiB);
+    # size = 3,200 + 400 (no input embeddings) + 512 KV + graph + 116
+    r = estimate_fit(arch("llama3.1:8b"), machine(),
+                     FitOptions(num_ctx=4096, ollama_version="0.12.10"), weights=uniform(32))
+    assert r.estimate.overhead_bytes == 116 * MiB
+    assert r.ps_size == (3200 + 400 + 512 + 116) * MiB + r.estimate.graph_bytes
+    assert r.estimate.graph_bytes == 296 * MiB + 2048
