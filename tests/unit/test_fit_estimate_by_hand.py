@@ -117,8 +117,12 @@ def test_cpu_only_size_adds_up_after_the_static_era():
     r = estimate_fit(arch("llama3.1:8b"), machine(),
                      FitOptions(num_ctx=4096, ollama_version="0.20.0"), weights=uniform(32))
     assert r.estimate.kv_cache_bytes == 512 * MiB
+    assert r.estimate.weights_bytes == 3900 * MiB
+    assert r.estimate.overhead_bytes == 0  # no phantom reservation outside the static era
     assert r.ps_size == 3900 * MiB + 512 * MiB + r.estimate.graph_bytes
+    assert r.estimate.total_bytes == r.ps_size
     assert r.ps_size_vram == 0 and r.placement.cpu_bytes == r.ps_size
+    assert r.estimate.graph_bytes == 296 * MiB + 2048  # the full-offload graph at 4096
 
 
 def test_server_era_partial_load_adds_cpu_buffers():
@@ -269,3 +273,68 @@ def test_static_cpu_only_reserves_one_layer():
     assert r.estimate.overhead_bytes == 116 * MiB
     assert r.ps_size == (3200 + 400 + 512 + 116) * MiB + r.estimate.graph_bytes
     assert r.estimate.graph_bytes == 296 * MiB + 2048
+
+
+def test_exact_tensors_are_used_when_given():
+    # 32 blocks of one F16 4096 x 1024 tensor (8 MiB each), an F16 output 4096 x 1024 with an
+    # F32 norm of 4096 (16 KiB), F16 input embeddings 4096 x 512 (4 MiB): 256 + 8 + 4 MiB
+    tensors = [{"name": f"blk.{i}.attn_q.weight", "type": "F16", "shape": [4096, 1024]}
+               for i in range(32)]
+    tensors += [{"name": "output.weight", "type": "F16", "shape": [4096, 1024]},
+                {"name": "output_norm.weight", "type": "F32", "shape": [4096]},
+                {"name": "token_embd.weight", "type": "F16", "shape": [4096, 512]}]
+    r = estimate_fit(arch("llama3.1:8b"), machine(),
+                     FitOptions(num_ctx=4096, ollama_version="0.20.0"), tensors=tensors)
+    assert r.estimate.weights_bytes == 256 * MiB + 8 * MiB + 16 * 1024 + 4 * MiB
+
+
+def test_ollama_engine_models_measure_from_0_11_11():
+    # Ollama's own engine measured its layouts from 0.11.11, the llama engine from 0.12.11
+    opts = FitOptions(num_ctx=4096, ollama_version="0.12.0")
+    assert estimate_fit(arch("qwen3:4b"), machine(), opts, weights=uniform(36)).era == "measured"
+    assert estimate_fit(arch("llama3.1:8b"), machine(), opts, weights=uniform(32)).era == "static"
+
+
+@pytest.mark.parametrize(("overhead_gib", "ctx"), [(0, 32768), (2, 4096)])
+def test_default_context_counts_the_gpu_overhead(overhead_gib, ctx):
+    # from 0.15.5 the default context follows usable VRAM: 24 GiB -> 32k, but with 2 GiB of
+    # OLLAMA_GPU_OVERHEAD only 22 GiB are usable, under 23 GiB -> 4096
+    card = machine(Gpu("nvidia", 0, "RTX 4090", 24 * GiB, 23 * GiB))
+    r = estimate_fit(arch("llama3.1:8b"), card,
+                     FitOptions(ollama_version="0.20.0", gpu_overhead=overhead_gib * GiB),
+                     weights=uniform(32))
+    assert r.num_ctx == ctx
+
+
+def test_what_the_result_says_about_its_inputs():
+    r = estimate_fit(arch("llama3.1:8b"), machine(), FitOptions(num_ctx=2048,
+                     ollama_version="v0.12"), quant="q4_K_M")
+    assert (r.model, r.quant, r.ollama_version) == ("", "Q4_K_M", "0.12.0")
+    r = estimate_fit(arch("llama3.1:8b"), machine(), FitOptions(num_ctx=2048),
+                     weights=uniform(32), model="llama3.1:8b")
+    assert (r.model, r.quant) == ("llama3.1:8b", "")
+
+
+def test_largest_gpu_context_is_a_multiple_of_256_that_fits():
+    # 8 GiB free: llama3.1:8b (uniform 100 MiB layers) fits at some contexts, not at 128k
+    llama = arch("llama3.1:8b")
+    card = rtx(8 * GiB)
+    r = estimate_fit(llama, card, FitOptions(num_ctx=4096, ollama_version="0.20.0"),
+                     weights=uniform(32))
+    best = r.max_gpu_ctx
+    assert 4096 < best < llama.context_length and best % 256 == 0
+
+    def verdict(ctx: int) -> str:
+        return estimate_fit(llama, card, FitOptions(num_ctx=ctx, ollama_version="0.20.0"),
+                            weights=uniform(32)).verdict
+
+    assert verdict(best) == "gpu"
+    assert verdict(best + 256) == "partial"
+
+
+def test_largest_gpu_context_is_the_trained_one_when_everything_fits():
+    r = estimate_fit(arch("llama3.2:3b"), rtx(40 * GiB),
+                     FitOptions(num_ctx=4096, ollama_version="0.20.0"), quant="Q4_K_M")
+    assert r.max_gpu_ctx == 131072  # llama3.2's trained context
+    assert estimate_fit(arch("llama3.2:3b"), machine(), FitOptions(num_ctx=4096),
+                        quant="Q4_K_M").max_gpu_ctx == 0
