@@ -32,6 +32,7 @@ from quantdesk.core.registry.tags import (
         ("70.6B", ["71b", "70b", "70.6b"]),
         ("1.0B", ["1b"]),
         ("135M", ["0.1b", "135m"]),
+        ("960M", ["1b", "960m"]),  # under a billion, but it reads as 1.0 -> 1b
         ("8B-instruct", []),
         ("", []),
         ("B", []),
