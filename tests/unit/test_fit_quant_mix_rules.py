@@ -76,7 +76,7 @@ def test_mxfp4_experts(llama):
 
 
 def test_a_row_that_is_no_multiple_of_256_falls_back(llama):
-    # k-quants need 256-element rows; a 4,000-wide row cannot hold Q4_K
+    # k-quants need 256-element rows; llama.cpp falls back Q4_K -> Q5_0, Q6_K -> Q8_0
     assert choose_type("Q4_K_M", "attn_q", 5, 32, llama, 4096) == "Q4_K"
-    fallback = choose_type("Q4_K_M", "attn_q", 5, 32, llama, 4000)
-    assert fallback != "Q4_K"
+    assert choose_type("Q4_K_M", "attn_q", 5, 32, llama, 4000) == "Q5_0"
+    assert choose_type("Q4_K_M", "output", 0, 32, llama, 4000) == "Q8_0"

@@ -1,0 +1,94 @@
+"""More small rules of core/: loopback hosts, registry transport failures in words, the
+comparison's reference choice, dismissing load failures, the gpt-oss graph of the static
+estimator, a settings file that cannot be read."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from quantdesk.core.architecture import Architecture
+from quantdesk.core.compare.planning import CompareSetupError, choose_reference
+from quantdesk.core.fit.graph import MiB, static_graph
+from quantdesk.core.hosts.resolve import is_loopback
+from quantdesk.core.hosts.store import load_profiles
+from quantdesk.core.loaded_state import Failure, LoadedState, model_key
+from quantdesk.core.quant import parse_quant
+from quantdesk.core.registry.http import _transport_reason
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("localhost", True), ("LOCALHOST:11434", True), ("127.0.0.1:11434", True),
+     ("http://127.0.0.2:8080", True), ("[::1]:11434", True), ("192.168.1.10:11434", False),
+     ("gpu-box.lan", False)],
+)
+def test_loopback_hosts(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_registry_transport_failures_in_words():
+    request = httpx.Request("GET", "https://registry.example/v2/")
+    assert _transport_reason(httpx.TooManyRedirects("x", request=request)) == (
+        "it redirects in a loop")
+    assert _transport_reason(httpx.UnsupportedProtocol("x", request=request)) == (
+        "it redirects to an address that is not http or https")
+    assert _transport_reason(httpx.ReadTimeout("x", request=request)) == "timed out"
+    assert _transport_reason(httpx.ConnectError("refused", request=request)) == "ConnectError"
+    assert _transport_reason(httpx.ReadError("", request=request)) == "ReadError"
+    assert _transport_reason(httpx.ReadError("reset by peer", request=request)) == (
+        "reset by peer")
+
+
+def test_reference_is_the_requested_one_or_the_most_precise():
+    models = ["m:q4_K_M", "m:Q8_0", "m:odd"]
+    levels = {"m:q4_K_M": parse_quant("q4_K_M"), "m:Q8_0": parse_quant("q8_0"), "m:odd": None}
+    assert choose_reference(models, levels) == "m:Q8_0"
+    assert choose_reference(models, levels, "M:Q4_K_M") == "m:q4_K_M"  # case ignored
+    with pytest.raises(CompareSetupError, match="'m:f16' is not one of the compared"):
+        choose_reference(models, levels, "m:f16")
+    tie = {"a": parse_quant("q8_0"), "b": parse_quant("q8_0")}
+    assert choose_reference(["a", "b"], tie) == "a"  # first on a tie
+
+
+def test_dismissing_load_failures():
+    f1 = Failure("llama3.2", "load", "out of memory", 1.0)
+    f2 = Failure("qwen3:8b", "load", "timed out", 2.0)
+    state = LoadedState(failures=(f1, f2))
+    assert state.dismiss("LLAMA3.2:latest").failures == (f2,)  # same model, other spelling
+    assert state.dismiss().failures == ()
+    assert model_key("not a valid name!") == "not a valid name!"
+    assert model_key("Llama3.2") == "llama3.2:latest"
+
+
+def gpt_oss() -> Architecture:
+    # gpt-oss:20b as /api/show reports it: 24 layers, 64 heads over 8 KV heads, width 2880
+    return Architecture.from_model_info({
+        "general.architecture": "gptoss", "gptoss.block_count": 24,
+        "gptoss.embedding_length": 2880, "gptoss.attention.head_count": 64,
+        "gptoss.attention.head_count_kv": 8, "gptoss.context_length": 131072,
+        "gptoss.attention.key_length": 64, "gptoss.attention.value_length": 64,
+        "gptoss.feed_forward_length": 2880, "gptoss.expert_count": 32,
+        "gptoss.expert_used_count": 4})
+
+
+def test_gpt_oss_graph_of_the_static_estimator():
+    arch = gpt_oss()
+    # flash attention: (4 x parallel + context / 1024 + 110) MiB = 4 + 8 + 110 at 8192
+    assert static_graph(arch, 8192, 512, 6 * MiB, flash=True) == (122 * MiB, 122 * MiB)
+    assert static_graph(arch, 8192, 512, 6 * MiB, flash=True, parallel=2) == (
+        126 * MiB, 126 * MiB)
+    # without: 2 x (64 / 8) x the KV total / 6 = 16 x 6 MiB / 6
+    assert static_graph(arch, 8192, 512, 6 * MiB, flash=False) == (16 * MiB, 16 * MiB)
+
+
+def test_an_unreadable_settings_file_has_no_profiles(tmp_path):
+    bad = tmp_path / "config.json"
+    bad.write_text("{not json", encoding="utf-8")
+    profiles, _ = load_profiles(bad)
+    assert profiles == {}
+    bad.write_text("[1, 2]", encoding="utf-8")  # JSON, but not an object
+    assert load_profiles(bad)[0] == {}
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert load_profiles(folder)[0] == {}
