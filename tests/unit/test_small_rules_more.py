@@ -4,6 +4,8 @@ estimator, a settings file that cannot be read."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -92,3 +94,47 @@ def test_an_unreadable_settings_file_has_no_profiles(tmp_path):
     folder = tmp_path / "a-folder"
     folder.mkdir()
     assert load_profiles(folder)[0] == {}
+
+
+def test_limit_and_redirect_messages():
+    from quantdesk.core.ollama.bounds import RedirectRefused, ResponseTooLarge
+
+    big = ResponseTooLarge("127.0.0.1:11434", "listing models", 8 << 20)
+    assert str(big) == (
+        "The daemon at 127.0.0.1:11434 sent more than 8 MiB while listing models, more than "
+        "any Ollama answer, so QuantDesk stopped reading. Is --host pointing at an Ollama "
+        "daemon?")
+    assert big.limit == 8 << 20
+    assert "more than 64 KiB while" in str(ResponseTooLarge("h", "x", 64 * 1024))
+    moved = RedirectRefused("h:1", "/api/tags", 302, "http://elsewhere.example/")
+    assert str(moved) == (
+        "The daemon at h:1 answered /api/tags with a redirect (HTTP 302) to "
+        "http://elsewhere.example/. An Ollama daemon never redirects, so QuantDesk did not "
+        "follow it; check --host.")
+    assert "(HTTP 301). An Ollama" in str(RedirectRefused("h:1", "/api/tags", 301, ""))
+
+
+async def test_comparison_events_end_early_or_with_the_error():
+    from quantdesk.core.compare.events import CompareEvent, iterate_events
+
+    started = []
+
+    async def failing(sink):
+        sink(CompareEvent("started", "m", 0))
+        raise RuntimeError("daemon went away")
+
+    seen = []
+    with pytest.raises(RuntimeError, match="daemon went away"):
+        async for event in iterate_events(failing):
+            seen.append(event.kind)
+    assert seen == ["started"]
+
+    async def endless(sink):
+        started.append(True)
+        while True:
+            sink(CompareEvent("token", "m", 0))
+            await asyncio.sleep(0)
+
+    async for _event in iterate_events(endless):
+        break  # leaving early cancels the comparison
+    assert started == [True]
