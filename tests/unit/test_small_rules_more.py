@@ -138,3 +138,28 @@ async def test_comparison_events_end_early_or_with_the_error():
     async for _event in iterate_events(endless):
         break  # leaving early cancels the comparison
     assert started == [True]
+
+
+def test_a_shape_that_cannot_be_read_is_the_rows_reason_and_is_kept():
+    from quantdesk.core.advice.rows import Evaluator
+
+    rows = Evaluator()
+    assert rows.architecture("k", {}) == (
+        "The model description has no general.architecture; re-read it with /api/show.")
+    assert rows.architecture("k", {"general.architecture": "llama"}) == (
+        rows.architecture("k", {}))  # one answer per shape key
+    assert "lacks its layer count" in rows.architecture("k2", {"general.architecture": "llama"})
+
+
+def test_snapshot_build_writes_where_the_package_keeps_it(tmp_path, monkeypatch, capsys):
+    from quantdesk.core.registry import snapshot_build
+
+    out = tmp_path / "library-snapshot.json"
+    monkeypatch.setattr(snapshot_build, "target", lambda: out)
+    monkeypatch.setattr(snapshot_build, "build", lambda shared: {"from": str(shared)})
+    assert snapshot_build.main(["snapshot_build", str(tmp_path / "shared")]) == 0
+    assert out.read_text() == '{\n "from": "' + str(tmp_path / "shared") + '"\n}\n'
+    assert capsys.readouterr().out == f"{out}\n"
+    assert snapshot_build._printed_bytes("4.9GB") == 4_900_000_000  # as the tags page prints
+    assert snapshot_build._printed_bytes("~ 812 MB") == 812_000_000
+    assert snapshot_build._printed_bytes("big") is None
