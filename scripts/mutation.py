@@ -6,9 +6,9 @@ mutmut imports the mutated code from ``mutants/src`` (it knows ``./``, ``src/`` 
 only, and this project keeps its package in ``desktop/``), so each run works in a staging folder,
 ``build/mutation/<module>/``, that links ``src`` to ``desktop`` and gets the repository's
 pyproject with that module's ``[tool.mutmut]`` table appended. Only the tests that exercise the
-module run against its mutants. The summary prints killed / total per source file; a mutant
-that cannot change behaviour is marked ``# pragma: no mutate`` in the source with the reason
-beside it (mutmut then never creates it), so the rate counts real mutants only.
+module run against its mutants. The summary prints killed / total per source file; a surviving
+mutant that cannot change behaviour is listed in EQUIVALENT with the reason and left out of
+the count, so the rate counts real mutants only.
 """
 
 from __future__ import annotations
