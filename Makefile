@@ -9,11 +9,12 @@ LOCK   := requirements/lock.txt
 CORE_VENV  := .venv-core
 CORE_PY    := $(CORE_VENV)/bin/python
 CORE_STAMP := $(CORE_VENV)/.installed
-CORE_TESTS := tests/unit tests/e2e tests/live
+CORE_TESTS := tests/unit tests/e2e tests/live tests/hostile
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test test-core lint bench screenshots snapshot clean lock stress-newest
+.PHONY: run demo test test-core lint typecheck mutation bench screenshots snapshot clean lock \
+	stress-newest
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,12 +44,53 @@ demo: $(STAMP)
 test: $(STAMP) $(CORE_STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-core
 
-# The core and CLI tests where PySide6 is not installed (pytest-qt stays unloaded).
+# The core and CLI tests where PySide6 is not installed (pytest-qt stays unloaded), with
+# coverage of core/: scripts/coverage_floor.py then fails naming every core/ file under 90 %
+# line coverage (branch coverage is reported beside it). A line tracer makes code several
+# times slower, so the tests that time the code or race a deadline against the simulator
+# are left out of this run; the main run above runs them untraced.
+COVERAGE_JSON := build/coverage-core.json
+UNTRACED := \
+	tests/unit/test_fit_accuracy.py::test_one_fit_is_fast \
+	tests/unit/test_gguf_http.py::test_server_ignoring_range_is_read_only_as_far_as_needed \
+	tests/unit/test_registry_hostile_input.py::test_a_page_with_more_than_the_node_cap_is_unreadable_fast \
+	tests/unit/test_registry_hostile_input.py::test_stray_end_tags_cost_nothing_and_close_nothing \
+	tests/unit/test_registry_remote_sim.py::test_model_blob_redirects_307_and_cdn_honours_range \
+	tests/unit/test_registry_remote_sim.py::test_header_read_through_the_redirect_matches_the_catalog \
+	tests/unit/test_registry_remote_sim.py::test_header_faults_surface_as_clear_errors \
+	tests/unit/test_registry_snapshot.py::test_refresh_reads_exact_sizes_and_shapes_from_a_registry \
+	tests/unit/test_registry_status_and_shape.py::test_shape_prefers_the_daemon_then_own_header_then_a_sibling \
+	tests/unit/test_sim_generate.py::test_quality_and_speed_follow_bits \
+	tests/unit/test_sim_memory.py::test_fast_forward_reports_the_simulated_speed \
+	tests/unit/test_sim_tensor_bytes.py::test_served_blob_is_header_then_exactly_the_tensors
+
 test-core: $(CORE_STAMP)
-	$(CORE_PY) -m pytest -q -p no:cacheprovider -p no:pytest-qt $(CORE_TESTS)
+	mkdir -p build
+	$(CORE_PY) -m pytest -q -p no:cacheprovider -p no:pytest-qt $(CORE_TESTS) \
+		--cov=quantdesk.core --cov-branch --cov-report=json:$(COVERAGE_JSON) --cov-report= \
+		$(addprefix --deselect ,$(UNTRACED))
+	$(CORE_PY) scripts/coverage_floor.py $(COVERAGE_JSON)
+
+# Mutation testing (mutmut, one worker, niced; not in CI: core/fit/ alone takes over an hour).
+# Each module is its own run with only the tests that exercise it, and fails below a 90 %
+# kill rate: `make mutation MUTATE="names tags"`, or a single core/fit/ file as fit.estimate.
+MUTATE ?= names tags agreement fit
+MUTATION_STAMP := $(VENV)/.mutation-installed
+
+$(MUTATION_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[gui,test,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	@status=0; for m in $(MUTATE); do nice -n 10 $(PY) scripts/mutation.py $$m || status=1; done; \
+		exit $$status
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
@@ -66,7 +108,7 @@ lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip
-	.venv-lock/bin/python -m pip install --quiet -e '.[gui,test,bundle]'
+	.venv-lock/bin/python -m pip install --quiet -e '.[gui,test,mutation,bundle]'
 	mkdir -p requirements
 	{ echo "# Exact versions make run, make test and .ci/run install (pip install -c)."; \
 	  echo "# Written by make lock on $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())'); do not edit by hand."; \

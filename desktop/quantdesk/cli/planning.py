@@ -10,14 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from quantdesk.cli.output import err
 from quantdesk.core.advice import PlanSettings
 from quantdesk.core.config import ConfigError, Settings, load_settings
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import Calibration
-from quantdesk.core.fit.flash import FLASH_SETTINGS
+from quantdesk.core.fit.flash import FLASH_SETTINGS, FlashSetting
+from quantdesk.core.fit.result import KvCacheType
 from quantdesk.core.hardware import machine_override, parse_memory_size, probe_machine_async
 from quantdesk.core.hosts import MachineView, daemon_machine
 from quantdesk.core.machine import Machine
@@ -80,10 +81,11 @@ def plan_settings(args: argparse.Namespace, version: str | None) -> PlanSettings
     stored = stored_settings()
     kv = getattr(args, "kv_cache_type", None) or stored.kv_cache_type or "f16"
     flash = getattr(args, "flash_attention", None) or stored.flash_attention or "auto"
+    # Both come from argparse choices or from Settings, which refuses any other value.
     return PlanSettings(
         num_ctx=getattr(args, "num_ctx", None),
-        kv_cache_type=kv,
-        flash_attention=flash,
+        kv_cache_type=cast("KvCacheType", kv),
+        flash_attention=cast("FlashSetting", flash),
         num_parallel=getattr(args, "num_parallel", None),
         ollama_version=getattr(args, "ollama_version", None) or version,
     )

@@ -190,7 +190,7 @@ class Architecture:
         return _with_tying(shape, arch, params)
 
 
-def _vision(get: Any) -> dict[str, int]:
+def _vision(get: Any) -> dict[str, Any]:
     blocks = int(get("vision.block_count", 0) or 0)
     if not blocks:
         return {}

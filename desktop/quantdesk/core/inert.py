@@ -116,6 +116,7 @@ class InertWriter(io.TextIOBase):
         return True
 
     @property
+    # TextIO declares encoding a plain attribute; a read-only property mirrors the raw stream.
     def encoding(self) -> str:  # type: ignore[override]
         return getattr(self.raw, "encoding", "utf-8")
 
@@ -132,7 +133,7 @@ def inert_stdio() -> Iterator[None]:
 
     saved = sys.stdout, sys.stderr
     out, err = InertWriter(saved[0]), InertWriter(saved[1])
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = out, err
     try:
         yield
     finally:

@@ -104,10 +104,11 @@ def reference_quality(level: QuantLevel | None, family: str = "") -> Quality | N
         on, rows, source = closer
         row = rows[level.name]
         return Quality(row.get("mean_kld"), row.get("same_top_p_percent"), None, on, source)
-    row = _llama3().get(level.name)
-    if row is None:
+    general = _llama3().get(level.name)
+    if general is None:
         return None
-    return Quality(row.get("mean_kld"), row.get("same_top_p_percent"), row.get("delta_ppl"),
+    return Quality(general.get("mean_kld"), general.get("same_top_p_percent"),
+                   general.get("delta_ppl"),
                    LLAMA3, _reference()["source"])
 
 

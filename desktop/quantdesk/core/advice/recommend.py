@@ -104,7 +104,7 @@ def _size_why(size: str, pick: LadderRow | None, rows: Sequence[LadderRow], ctx:
     name = size or "this model"
     if pick is not None:
         return f"{_label(pick)}: the most precise {name} build fully on the GPU at {ctx}"
-    best = max((r for r in rows if r.fit), key=lambda r: r.fit.placement.gpu_layers  # type: ignore[union-attr]
+    best = max((r for r in rows if r.fit), key=lambda r: r.fit.placement.gpu_layers
                if r.fit else 0, default=None)
     if best is None or best.fit is None or not best.fit.placement.gpu_layers:
         return f"nothing of {name} runs on the GPU at {ctx}"

@@ -102,7 +102,8 @@ class ChatOptions:
 
     def with_value(self, key: str, value: Any) -> ChatOptions:
         """A copy with ``key`` set (None or "" unsets it); OptionError when out of range."""
-        return replace(self, **{key: check_value(key, value)})
+        change: dict[str, Any] = {key: check_value(key, value)}
+        return replace(self, **change)
 
     def to_ollama(self) -> dict[str, int | float]:
         """The ``options`` object for /api/chat: only what is set."""

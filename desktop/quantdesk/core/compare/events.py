@@ -14,7 +14,7 @@ import contextlib
 import copy
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quantdesk.core.ollama import PullProgress
 
@@ -37,9 +37,9 @@ class CompareEvent:
 EventSink = Callable[[CompareEvent], None]
 
 
-def run_event(kind: str, run: RunResult, **extra: object) -> CompareEvent:
+def run_event(kind: str, run: RunResult, **extra: Any) -> CompareEvent:
     snapshot = None if kind == "token" else copy.deepcopy(run)
-    return CompareEvent(kind, run.model, run.position, run=snapshot, **extra)  # type: ignore[arg-type]
+    return CompareEvent(kind, run.model, run.position, run=snapshot, **extra)
 
 
 async def iterate_events(

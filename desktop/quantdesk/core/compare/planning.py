@@ -65,7 +65,7 @@ def choose_reference(models: Sequence[str], levels: dict[str, QuantLevel | None]
         raise CompareSetupError(
             f"The reference '{requested}' is not one of the compared variants "
             f"({', '.join(models)}).")
-    return max(models, key=lambda m: (levels.get(m).rank if levels.get(m) else -1.0,
+    return max(models, key=lambda m: (lv.rank if (lv := levels.get(m)) else -1.0,
                                       -models.index(m)))
 
 

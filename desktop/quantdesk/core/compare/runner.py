@@ -44,6 +44,7 @@ from quantdesk.core.ollama import (
     DaemonUnreachable,
     InvalidModelName,
     LocalModel,
+    Logprob,
     Metrics,
     OllamaClient,
     PullProgress,
@@ -418,7 +419,7 @@ class ComparisonRunner:
                 self._emit(CompareEvent("task", v.run.model, v.run.position,
                                         text=f"{i + 1}/{len(prompts)} {self.tasks[i].id}"))
             parts: list[str] = []
-            steps = []
+            steps: list[Logprob] = []
             stream = self.client.generate(
                 v.run.model, prompt, options=opts.daemon_options(), logprobs=self._logprobs,
                 top_logprobs=opts.top_logprobs if self._logprobs else None)

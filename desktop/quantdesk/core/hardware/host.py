@@ -57,9 +57,10 @@ def probe_host(psutil_mod: ModuleType | Any | None = None) -> tuple[Ram, int, in
     """RAM, physical cores and logical threads; ProbeUnavailable when psutil cannot tell."""
     if psutil_mod is None:
         try:
-            import psutil as psutil_mod
+            import psutil
         except ImportError as exc:
             raise ProbeUnavailable("the psutil package is not installed") from exc
+        psutil_mod = psutil
     try:
         vm = psutil_mod.virtual_memory()
         swap = psutil_mod.swap_memory()

@@ -136,9 +136,10 @@ def probe_nvidia(nvml: ModuleType | Any | None = None) -> list[Gpu]:
     """
     if nvml is None:
         try:
-            import pynvml as nvml
+            import pynvml
         except ImportError as exc:
             raise ProbeUnavailable("the nvidia-ml-py package is not installed") from exc
+        nvml = pynvml
     try:
         nvml.nvmlInit()
     except nvml.NVMLError as exc:

@@ -63,6 +63,7 @@ def profile_from_preset(host: str, key: str, *, ram_bytes: int | None = None) ->
         gpus = (StatedGpu(preset.name, 0, "apple"),)
     else:
         ram = ram_bytes or default_ram()
+        # preset.vendor is a plain str in the table; every preset names one of the Vendor values.
         gpus = (StatedGpu(preset.name, preset.memory_bytes, preset.vendor,  # type: ignore[arg-type]
                           compute_capability=preset.compute_capability),)
         if ram_bytes is None:

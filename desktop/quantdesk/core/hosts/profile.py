@@ -123,6 +123,7 @@ class HostProfile:
                                  str(g.get("compute_capability") or ""))
                        for g in data.get("gpus") or ()),
             ram_bytes=int(data["ram_bytes"]),
+            # checked against the Source values just above, so it is one of them
             source=source,  # type: ignore[arg-type]
             unified=bool(data.get("unified")),
             ram_bandwidth=float(data.get("ram_bandwidth") or 0),

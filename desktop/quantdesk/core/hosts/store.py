@@ -75,7 +75,7 @@ def profile_for(host: str, path: Path | None = None) -> HostProfile | None:
 def save_profile(profile: HostProfile, path: Path | None = None) -> Path:
     path = path or config_path()
     data = _read(path)
-    profiles = data.get(KEY) if isinstance(data.get(KEY), dict) else {}
+    profiles: dict[str, Any] = data[KEY] if isinstance(data.get(KEY), dict) else {}
     profiles[profile.host] = profile.to_json()
     data[KEY] = profiles
     data.setdefault("version", 1)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -154,7 +154,7 @@ class OllamaClient:
         self, path: str, body: Mapping[str, Any], *, model: str, stall: float | None,
         what: str | None = None,
         watch: Callable[[dict[str, Any]], float | None] | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         download = path == "/api/pull"
         headers_within = (self.deadlines.pull_headers if download
                           else max(self.deadlines.generate_headers, self.load_timeout))
@@ -227,7 +227,7 @@ class OllamaClient:
             shown = await self.show(model, verbose=True)
         return shown
 
-    async def pull(self, model: str, insecure: bool = False) -> AsyncIterator[PullProgress]:
+    async def pull(self, model: str, insecure: bool = False) -> AsyncGenerator[PullProgress, None]:
         """Progress of a download, one item per daemon line; the last has ``done=True``.
 
         A stall is no progress for ``pull_stall_timeout`` seconds (``PullWatch``): repeated
@@ -328,7 +328,7 @@ class OllamaClient:
     async def _finished(
         self, path: str, body: dict[str, Any], model: str, stall: float | None,
         what: str | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         done = False
         started, first, tokens = self._clock(), 0.0, 0
         lines = self._lines(path, body, model=model, stall=stall, what=what)
@@ -355,7 +355,7 @@ class OllamaClient:
         logprobs: bool = False, top_logprobs: int | None = None,
         keep_alive: KeepAlive | None = None, format: str | Mapping[str, Any] | None = None,
         raw: bool = False, suffix: str | None = None, images: Sequence[str] | None = None,
-    ) -> AsyncIterator[GenerateChunk]:
+    ) -> AsyncGenerator[GenerateChunk, None]:
         """Text as it is produced; the final chunk (``done``) carries ``metrics``."""
         model = self._checked(model)
         body: dict[str, Any] = {"model": model, "prompt": prompt, "stream": True}
@@ -380,7 +380,7 @@ class OllamaClient:
         logprobs: bool = False, top_logprobs: int | None = None,
         keep_alive: KeepAlive | None = None, format: str | Mapping[str, Any] | None = None,
         tools: Sequence[Mapping[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         model = self._checked(model)
         body: dict[str, Any] = {
             "model": model, "messages": [dict(m) for m in messages], "stream": True,

@@ -89,7 +89,7 @@ class Metrics:
     def eval_tps(self) -> float:
         return self.eval_count / self.eval_s if self.eval_s > 0 else 0.0
 
-    def as_dict(self, *, cold: bool = True) -> dict[str, float | int | bool | None]:
+    def as_dict(self, *, cold: bool = True) -> dict[str, float | int | bool | str | None]:
         """The CLI's JSON shape (``run --json``). ``cold``: the model was not loaded before
         this request; on a warm runner the prompt count includes cached tokens that took no
         time, so no prompt rate is given."""

@@ -13,7 +13,7 @@ its digest check is silent for as long as hashing takes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from typing import Any
 
 from quantdesk.core import safe_json
@@ -41,7 +41,7 @@ async def iter_json_lines(
     max_line_bytes: int = MAX_LINE_BYTES,
     model: str | None = None,
     watch: Callable[[dict[str, Any]], float | None] | None = None,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """Yield each JSON object of an NDJSON byte stream; raise on error lines, bad lines and
     stalls. ``watch(line)`` returns the seconds of no progress allowed from now on, or None
     when the line is no progress (the running deadline stays). ``model`` only improves error

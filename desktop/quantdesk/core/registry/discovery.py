@@ -138,7 +138,7 @@ async def _probe(prober: _Prober, tag: str | None, notes: list[str]) -> list[_Fo
                                         latest.config_digest)
         sizes = sizes_from_model_type(str(config.get("model_type", "")))
     aliases = await prober.many(["latest", *sizes])
-    real_sizes = [s for s in sizes if s in aliases]
+    real_sizes: list[str | None] = [s for s in sizes if s in aliases]
     candidates = [t for s in (real_sizes or [None]) for t in predicted_tags(s)]
     found = await prober.many(candidates)
     notes.append(f"probed {len(candidates)} predicted tags; {len(found)} exist")

@@ -72,7 +72,7 @@ def _entry_file(entry: dict[str, Any]) -> GgufFile | None:
     if entry.get("type") != "file" or not isinstance(path, str) \
             or not path.lower().endswith(".gguf"):
         return None
-    lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+    lfs: dict[str, Any] = entry["lfs"] if isinstance(entry.get("lfs"), dict) else {}
     size = as_size(lfs.get("size", entry.get("size")))
     if size is None:  # negative, 1e999, text: no file has that size
         return None

@@ -131,6 +131,7 @@ def _row_from_group(row: Node, model: str) -> PageRow | None:
     if mobile is not None:
         for key, value in _mobile_fields(mobile.text()).items():
             fields.setdefault(key, value)
+    # fields holds only PageRow's own names, each with the type the parser gives it
     return PageRow(tag=tag, badges=badges, **fields)  # type: ignore[arg-type]
 
 
@@ -143,6 +144,7 @@ def _rows_from_links(root: Node, model: str) -> list[PageRow]:
             continue
         fields = _mobile_fields(a.text())
         if "digest12" in fields:
+            # as above: _mobile_fields returns PageRow's own names and types
             rows[tag] = PageRow(tag=tag, **fields)  # type: ignore[arg-type]
     return list(rows.values())
 

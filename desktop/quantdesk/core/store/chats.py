@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from quantdesk.core.chat.answer import Answer, AnswerMemory, AnswerStats, now_iso
+from quantdesk.core.chat.answer import Answer, AnswerMemory, AnswerState, AnswerStats, now_iso
 from quantdesk.core.chat.conversation import Conversation, Turn
 from quantdesk.core.chat.options import ChatOptions
 from quantdesk.core.store.database import Database, StoreError
@@ -67,7 +67,8 @@ def _answer(row: sqlite3.Row) -> Answer:
     memory = None
     if row["size"] is not None:
         memory = AnswerMemory(row["size"], row["size_vram"] or 0, row["context_length"] or 0)
-    state = row["state"] if row["state"] in _STATES else "stopped"
+    # _STATES is AnswerState's values, so the membership test makes the cast true.
+    state = cast("AnswerState", row["state"] if row["state"] in _STATES else "stopped")
     if state == "streaming":
         state = "stopped"  # the process writing it is gone
     return Answer(row["variant"], row["text"], row["thinking"], state, row["error"],

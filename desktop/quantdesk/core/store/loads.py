@@ -112,8 +112,9 @@ class LoadStore:
 
     def pairs(self, machine_key: str, window: int = CALIBRATION_WINDOW) -> list[tuple[int, int]]:
         """(predicted, observed) size of this machine's last ``window`` predicted loads."""
+        # A ratio exists only where predicted_size does; the second test tells mypy so.
         return [(load.predicted_size, load.observed_size) for load in self.loads(machine_key)
-                if load.ratio is not None][:window]  # type: ignore[misc]
+                if load.ratio is not None and load.predicted_size is not None][:window]
 
     def calibration(self, machine_key: str, window: int = CALIBRATION_WINDOW) -> Calibration:
         """The per-machine correction (``core.fit.calibrate``) over the recent pairs."""

@@ -96,7 +96,7 @@ async def _listing(http: httpx.AsyncClient, endpoints: Endpoints, owner: str,
 
 
 def _size(entry: dict[str, Any]) -> int:
-    lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+    lfs: dict[str, Any] = entry["lfs"] if isinstance(entry.get("lfs"), dict) else {}
     try:
         return int(lfs.get("size", entry.get("size", 0)))
     except (TypeError, ValueError):
