@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.chat import Answer, Conversation, Turn
 from quantdesk.core.chat.markdown import CodeBlock, copy_target, render_markdown
+from quantdesk.ui import theme
 
 WEB_SCHEMES = ("https", "http", "mailto")
 
@@ -105,7 +106,7 @@ class AnswerView(QFrame):
         self.error = QLabel(self)
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.continue_button = QPushButton("Continue from this answer", self)
         self.continue_button.clicked.connect(
             lambda: self.continue_requested.emit(self.turn, self.slot))
