@@ -32,7 +32,8 @@ def launch(host: str, cfg: str, env: dict[str, str]) -> tuple[float, int]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "quantdesk", "gui", "--host", host, "--exit-when-ready"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "QUANTDESK_CONFIG_DIR": cfg, "QUANTDESK_LINGER_S": "0", **env})
+        env={**os.environ, "QUANTDESK_CONFIG_DIR": cfg, "QUANTDESK_DATA_DIR": cfg,
+             "QUANTDESK_CACHE_DIR": cfg, "QUANTDESK_LINGER_S": "0", **env})
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("ready "):
