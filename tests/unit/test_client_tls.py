@@ -29,3 +29,12 @@ def test_the_default_daemon_address_is_plain_http():
 async def test_a_client_on_plain_http_still_talks_to_its_daemon(sim):
     async with OllamaClient(sim.host) as client:
         assert (await client.version())
+
+
+def test_registry_clients_share_one_verifying_context():
+    from quantdesk.core.registry.discovery import registry_tls
+
+    ctx = registry_tls()
+    assert ctx is registry_tls()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] > 0  # the CA bundle, loaded once
