@@ -232,7 +232,7 @@ def main() -> int:
                         help="print the Python allocations that grew most (tracemalloc)")
     args = parser.parse_args()
     if args.trace_memory:
-        tracemalloc.start(8)
+        tracemalloc.start(6)
     problems = Problems()
     logging.getLogger().addHandler(problems)
     qInstallMessageHandler(problems.qt)
