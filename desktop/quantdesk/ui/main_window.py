@@ -8,6 +8,7 @@ settings); File > Quit always quits.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.loaded_state import LoadedState
 from quantdesk.ui.dialogs.settings import SettingsDialog
-from quantdesk.ui.page_registry import PageSpec, available_pages
+from quantdesk.ui.lazy_pages import BrokenPage, LazyPages, listed_pages
+from quantdesk.ui.page_registry import PageSpec, page_class
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.connection import ConnectionState
 from quantdesk.ui.services.container import Services
@@ -51,6 +53,8 @@ from quantdesk.ui.window_state import window_settings
 
 if TYPE_CHECKING:
     from quantdesk.sim.launch import Simulated
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (1280, 800)
 
@@ -77,9 +81,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.setAccessibleName("QuantDesk main window")
 
-        self.pages: dict[str, QWidget] = {}
         self.page_errors: dict[str, str] = {}  # page key -> why it is missing
         self.page_specs: list[PageSpec] = []
+        self.pages = LazyPages([], self._make_page)
         self.sidebar = QListWidget(self)
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName("Pages")
@@ -88,17 +92,13 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.banner = DaemonBanner(self)
         self._build_pages()
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._show_row)
 
         content = QWidget(self)
         col = QVBoxLayout(content)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.banner)
         col.addWidget(self.stack, 1)
-        for i in range(self.stack.count()):
-            page = self.stack.widget(i)
-            if page.layout() is not None:
-                page.layout().setContentsMargins(16, 12, 16, 8)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -125,19 +125,47 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------
 
     def _build_pages(self) -> None:
-        for spec, cls in available_pages(self.page_errors):
+        """The sidebar lists every page; a page is built when first shown or looked up in
+        ``self.pages`` (start-up builds only the first screen's), into a placeholder kept
+        in the stack at its row."""
+        for spec in listed_pages(self.page_errors):
             if self._only_pages is not None and spec.key not in self._only_pages:
                 continue
-            page = cls(self.services, self)  # type: ignore[call-arg]
-            self.pages[spec.key] = page
             self.page_specs.append(spec)
-            self.stack.addWidget(page)
-            item = QListWidgetItem(icon(getattr(page, "ICON", spec.key)),
-                                   str(getattr(page, "TITLE", spec.key.title())))
+            self.stack.addWidget(QWidget(self.stack))
+            item = QListWidgetItem(icon(spec.icon), spec.title)
             n = len(self.page_specs)
             item.setToolTip(f"{item.text()} (Ctrl+{n})")
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{item.text()} page")
             self.sidebar.addItem(item)
+        self.pages = LazyPages(self.page_specs, self._make_page)
+        self.services.build_page = self.pages.get
+
+    def _make_page(self, spec: PageSpec) -> QWidget:
+        try:
+            cls = page_class(spec)
+            if cls is None:
+                raise ModuleNotFoundError(f"{spec.module} is not installed")
+            page = cls(self.services, self)  # type: ignore[call-arg]
+        except Exception as exc:  # one broken page must not take the window down
+            log.exception("the %s page could not be built", spec.key)
+            self.page_errors[spec.key] = f"{type(exc).__name__}: {exc}"
+            page = BrokenPage(spec.title, self.page_errors[spec.key], self)
+        if page.layout() is not None:
+            page.layout().setContentsMargins(16, 12, 16, 8)
+        row = [s.key for s in self.page_specs].index(spec.key)
+        placeholder = self.stack.widget(row)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(row, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        return page
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(self.page_specs):
+            self.pages[self.page_specs[row].key]  # builds it on first show
+        self.stack.setCurrentIndex(row)
 
     def _build_actions(self) -> None:
         menu = self.menuBar()
@@ -158,10 +186,9 @@ class MainWindow(QMainWindow):
         go_menu = menu.addMenu("&Go")
         self.page_actions: list[QAction] = []
         for n, spec in enumerate(self.page_specs, start=1):
-            page = self.pages[spec.key]
-            action = self._action(str(getattr(page, "TITLE", spec.key)), f"Ctrl+{n}",
+            action = self._action(spec.title, f"Ctrl+{n}",
                                   lambda _c=False, k=spec.key: self.show_page(k))
-            action.setIcon(icon(getattr(page, "ICON", spec.key)))
+            action.setIcon(icon(spec.icon))
             go_menu.addAction(action)
             self.page_actions.append(action)
 
@@ -430,7 +457,7 @@ class MainWindow(QMainWindow):
 
     def active_work(self) -> bool:
         """True when a page has work that closing would cut short (pulls running)."""
-        for page in self.pages.values():
+        for page in self.pages.built().values():
             has_active = getattr(page, "has_active", None)
             if callable(has_active) and has_active():
                 return True

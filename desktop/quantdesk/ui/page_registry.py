@@ -19,16 +19,21 @@ class PageSpec:
     key: str
     module: str
     class_name: str | None = None  # None: the one page class the module defines
+    # The sidebar's title and icon name (the page's TITLE and ICON). Given here, the page's
+    # module is imported only when the page is first shown; empty, it is imported at start
+    # to read them.
+    title: str = ""
+    icon: str = ""
 
 
 PAGE_SPECS: tuple[PageSpec, ...] = (
-    PageSpec("library", "quantdesk.ui.pages.library"),
-    PageSpec("variants", "quantdesk.ui.pages.variants"),
-    PageSpec("downloads", "quantdesk.ui.pages.downloads"),
-    PageSpec("running", "quantdesk.ui.pages.running", "RunningPage"),
-    PageSpec("compare", "quantdesk.ui.pages.compare"),
-    PageSpec("machine", "quantdesk.ui.pages.machine", "MachinePage"),
-    PageSpec("chat", "quantdesk.ui.pages.chat", "ChatPage"),
+    PageSpec("library", "quantdesk.ui.pages.library", title="Library", icon="library"),
+    PageSpec("variants", "quantdesk.ui.pages.variants", title="Variants", icon="variants"),
+    PageSpec("downloads", "quantdesk.ui.pages.downloads", title="Downloads", icon="downloads"),
+    PageSpec("running", "quantdesk.ui.pages.running", "RunningPage", "Running", "running"),
+    PageSpec("compare", "quantdesk.ui.pages.compare", title="Compare", icon="compare"),
+    PageSpec("machine", "quantdesk.ui.pages.machine", "MachinePage", "Machine", "machine"),
+    PageSpec("chat", "quantdesk.ui.pages.chat", "ChatPage", "Chat", "chat"),
 )
 
 
@@ -61,12 +66,13 @@ def page_class(spec: PageSpec) -> type[QWidget] | None:
 
 
 def available_pages(
-    errors: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, specs: tuple[PageSpec, ...] | None = None,
 ) -> list[tuple[PageSpec, type[QWidget]]]:
-    """The pages to show. A page that fails to import is left out and its error logged (and
-    put in ``errors``): one broken page must not take the whole window down."""
+    """The pages to show (of ``specs``, default all). A page that fails to import is left out
+    and its error logged (and put in ``errors``): one broken page must not take the whole
+    window down."""
     out = []
-    for spec in PAGE_SPECS:
+    for spec in PAGE_SPECS if specs is None else specs:
         try:
             cls = page_class(spec)
         except Exception as exc:

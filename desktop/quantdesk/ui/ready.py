@@ -3,8 +3,12 @@ wait on this (signal-driven, with a bounded wait), never on sleeps."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
+
+from quantdesk.ui.lazy_pages import LazyPages
 
 
 class ReadyTracker(QObject):
@@ -14,20 +18,30 @@ class ReadyTracker(QObject):
 
     page_ready = Signal(str)
 
-    def __init__(self, pages: dict[str, QWidget], parent: QObject | None = None) -> None:
+    def __init__(self, pages: Mapping[str, QWidget], parent: QObject | None = None) -> None:
+        """``pages``: a plain mapping, or the window's LazyPages (pages built later are
+        watched from the moment they are built)."""
         super().__init__(parent)
         self._ready: set[str] = set()
-        for key, page in pages.items():
-            # A page that was ready before anyone could connect (its data is local) says so
-            # with ``is_ready`` (a bool attribute or method) or ``_is_ready``.
-            flag = getattr(page, "is_ready", getattr(page, "_is_ready", False))
-            if callable(flag):
-                flag = flag()
-            if flag:
-                self._ready.add(key)
-            signal = getattr(page, "ready", None)
-            if signal is not None:
-                signal.connect(lambda k=key: self._mark(k))
+        if isinstance(pages, LazyPages):
+            built: Mapping[str, QWidget] = pages.built()
+            pages.on_built.append(self._watch)
+        else:
+            built = pages
+        for key, page in built.items():
+            self._watch(key, page)
+
+    def _watch(self, key: str, page: QWidget) -> None:
+        # A page that was ready before anyone could connect (its data is local) says so
+        # with ``is_ready`` (a bool attribute or method) or ``_is_ready``.
+        flag = getattr(page, "is_ready", getattr(page, "_is_ready", False))
+        if callable(flag):
+            flag = flag()
+        if flag:
+            self._mark(key)
+        signal = getattr(page, "ready", None)
+        if signal is not None:
+            signal.connect(lambda k=key: self._mark(k))
 
     def is_ready(self, key: str) -> bool:
         return key in self._ready

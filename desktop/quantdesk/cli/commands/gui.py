@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 
 from quantdesk.cli.output import err
@@ -57,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if problem := binding_problem():
         err(problem)
         return 1
+    # httpx imports its own command-line client (click, rich, pygments) whenever those are
+    # installed, as the test tools install them: about 10 MB and 0.1 s of start-up for code
+    # the app never runs. Marking that one module absent makes httpx skip it (its fallback
+    # for an install without them); the HTTP client itself is untouched.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from quantdesk.ui.app import run_app
 
     return run_app(

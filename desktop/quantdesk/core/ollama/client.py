@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -60,6 +61,17 @@ from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
 VRAM_RECOVERY_S = 1.5
 
 
+def tls_for(host: OllamaHost) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with. Every request goes to ``host`` (redirects are not
+    followed), so a plain-HTTP daemon, the usual local one, never does a TLS handshake: its
+    context trusts no certificate at all, which fails closed if TLS were ever attempted and
+    spares loading the CA bundle (about 0.1 s per client, at start-up and per host change).
+    An https daemon gets httpx's full verification."""
+    if host.scheme == "https":
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with an empty trust store
+
+
 class OllamaClient:
     def __init__(
         self,
@@ -95,6 +107,7 @@ class OllamaClient:
             timeout=self._plain_timeout,
             headers={"User-Agent": f"quantdesk/{__version__}"},
             trust_env=False,
+            verify=tls_for(self.host),
         )
 
     async def __aenter__(self) -> OllamaClient:

@@ -77,6 +77,8 @@ class ChatService(QObject):
     def open_chat(self, model: str) -> None:
         """Start a new chat with ``model`` on the Chat page (which shows itself)."""
         if model.strip():
+            if self._services.build_page is not None:
+                self._services.build_page("chat")  # the page listens from its construction
             self.open_requested.emit(model.strip())
 
     # -- answers -----------------------------------------------------------------------------

@@ -15,32 +15,113 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from quantdesk.core.config import DEFAULT_HOST, Settings
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
-from quantdesk.ui.services.chat import ChatService
-from quantdesk.ui.services.compare import CompareService, Runner
-from quantdesk.ui.services.compare_history import CompareHistory
-from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.config_store import ConfigStore
 from quantdesk.ui.services.connection import ConnectionService
-from quantdesk.ui.services.evictions import EvictionService
 from quantdesk.ui.services.hardware import HardwareService
 from quantdesk.ui.services.installed import InstalledModels
 from quantdesk.ui.services.library import LibraryService
 from quantdesk.ui.services.loaded import LoadedModels
 from quantdesk.ui.services.notifications import Notifier
-from quantdesk.ui.services.predictions import PredictionService
 from quantdesk.ui.services.pulls import PullsService
 from quantdesk.ui.services.running import RunningService
-from quantdesk.ui.services.variants import VariantsService
+
+if TYPE_CHECKING:
+    from quantdesk.ui.services.chat import ChatService
+    from quantdesk.ui.services.compare import CompareService, Runner
+    from quantdesk.ui.services.compare_history import CompareHistory
+    from quantdesk.ui.services.compare_store import StoreHolder
+    from quantdesk.ui.services.evictions import EvictionService
+    from quantdesk.ui.services.predictions import PredictionService
+    from quantdesk.ui.services.variants import VariantsService
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class _OnFirstUse(Generic[T]):
+    """A service built the first time something asks for it: the first screen (the Library)
+    uses none of these, and importing them (the comparison engine, the advice, the history
+    store) is a good part of the start-up time."""
+
+    def __init__(self, build: Callable[[Services], T]) -> None:
+        self._build = build
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _OnFirstUse[T]: ...
+    @overload
+    def __get__(self, obj: Services, owner: type) -> T: ...
+    def __get__(self, obj: Services | None, owner: type) -> T | _OnFirstUse[T]:
+        if obj is None:
+            return self
+        built = obj.__dict__
+        if self.name not in built:
+            built[self.name] = self._build(obj)
+        return built[self.name]  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Services, value: T) -> None:
+        obj.__dict__[self.name] = value
+
+
+def _predictions(s: Services) -> PredictionService:
+    from quantdesk.ui.services.predictions import PredictionService
+
+    return PredictionService(s, history_path=s.history_path)
+
+
+def _variants(s: Services) -> VariantsService:
+    from quantdesk.ui.services.variants import VariantsService
+
+    return VariantsService(s)
+
+
+def _compare_store(s: Services) -> StoreHolder:
+    from quantdesk.ui.services.compare_store import StoreHolder
+
+    return StoreHolder(s.history_path)
+
+
+def _compare(s: Services) -> CompareService:
+    from quantdesk.ui.services.compare import CompareService
+
+    if s.compare_runner is None:
+        compare = CompareService(s, s.compare_store)
+    else:
+        compare = CompareService(s, s.compare_store, runner=s.compare_runner)
+    s.loaded.follow_compare(compare)  # a comparison's lines join the loaded state from here
+    return compare
+
+
+def _evictions(s: Services) -> EvictionService:
+    from quantdesk.ui.services.evictions import EvictionService
+
+    return EvictionService(s)
+
+
+def _chat(s: Services) -> ChatService:
+    from quantdesk.ui.services.chat import ChatService
+
+    return ChatService(s, s.compare_store)
+
+
+def _compare_history(s: Services) -> CompareHistory:
+    from quantdesk.ui.services.compare_history import CompareHistory
+
+    return CompareHistory(s.io, s.bridge, s.compare_store)
 
 
 @dataclass(eq=False)
@@ -55,17 +136,23 @@ class Services:
     notifier: Notifier
     registry_override: str | None = None  # --registry given on the command line
     owns_io: bool = True
+    history_path: Path | None = None  # None: the usual history file
+    compare_runner: Runner | None = None  # None: the real comparison runner
+    # Set by the main window: builds a page (pages are built on first show), so a lead-in to
+    # a page not built yet still finds it listening.
+    build_page: Callable[[str], object] | None = None
     # Built by create() once the ones above exist (they take this container).
     pulls: PullsService = None  # type: ignore[assignment]
-    predictions: PredictionService = None  # type: ignore[assignment]
     library: LibraryService = None  # type: ignore[assignment]
-    variants: VariantsService = None  # type: ignore[assignment]
-    compare_ladders: VariantsService = None  # type: ignore[assignment]  # Compare's lookups
-    compare_store: StoreHolder = None  # type: ignore[assignment]
-    compare: CompareService = None  # type: ignore[assignment]
-    compare_history: CompareHistory = None  # type: ignore[assignment]
-    evictions: EvictionService = None  # type: ignore[assignment]
-    chat: ChatService = None  # type: ignore[assignment]
+    # Built on first use (the pages that need them), in this order of dependence.
+    predictions = _OnFirstUse(_predictions)
+    variants = _OnFirstUse(_variants)
+    compare_ladders = _OnFirstUse(_variants)  # Compare's own lookups
+    compare_store = _OnFirstUse(_compare_store)
+    compare = _OnFirstUse(_compare)
+    compare_history = _OnFirstUse(_compare_history)
+    evictions = _OnFirstUse(_evictions)
+    chat = _OnFirstUse(_chat)
     # What is loaded and what is under way: every status line renders from it.
     loaded: LoadedModels = None  # type: ignore[assignment]
 
@@ -118,25 +205,21 @@ class Services:
         installed = InstalledModels(connection, bridge)
         services = cls(io, bridge, config, connection, hardware, running, installed, notifier,
                        registry_override=registry.strip() if registry else None,
-                       owns_io=owns_io)
+                       owns_io=owns_io, history_path=history_path,
+                       compare_runner=compare_runner)
         services.pulls = PullsService(services, disk_check=disk_check)
-        services.predictions = PredictionService(services, history_path=history_path)
         services.library = LibraryService(services)
-        services.variants = VariantsService(services)
-        services.compare_ladders = VariantsService(services)
-        services.compare_store = StoreHolder(history_path)
-        services.compare = (CompareService(services, services.compare_store)
-                            if compare_runner is None else
-                            CompareService(services, services.compare_store,
-                                           runner=compare_runner))
-        services.compare_history = CompareHistory(io, bridge, services.compare_store)
-        services.evictions = EvictionService(services)
-        services.chat = ChatService(services, services.compare_store)
         services.loaded = LoadedModels(running, hardware, connection)
-        services.loaded.follow_compare(services.compare)
         services.loaded.follow_pulls(services.pulls)
         config.changed.connect(services._apply_settings)
         return services
+
+    def built(self, name: str) -> Any:
+        """The service ``name`` if it exists yet, else None (closing, or asking whether work
+        is running, must not build a service only to find it idle)."""
+        if isinstance(getattr(type(self), name, None), _OnFirstUse):
+            return self.__dict__.get(name)
+        return getattr(self, name)
 
     def start(self) -> None:
         """First probes: daemon and hardware (both answer through the bridge)."""
@@ -152,9 +235,9 @@ class Services:
 
     def close(self) -> None:
         """Cancel every job, close the client on its loop and stop the I/O thread (bounded)."""
-        for service in (self.chat, self.evictions, self.compare, self.compare_history,
-                        self.compare_ladders,
-                        self.variants, self.library, self.predictions, self.pulls):
+        for name in ("chat", "evictions", "compare", "compare_history", "compare_ladders",
+                     "variants", "library", "predictions", "pulls"):
+            service = self.built(name)
             if service is not None:
                 service.shutdown()
         self.running.shutdown()
@@ -163,14 +246,15 @@ class Services:
         self.connection.shutdown()
         if self.io.running:
             try:
-                self.io.call(_drain_and_close(self.connection, self.compare_store),
+                self.io.call(_drain_and_close(self.connection, self.built("compare_store")),
                              timeout=10.0)
             except Exception:  # closing is best effort; the process may be exiting anyway
                 log.warning("closing the daemon connection failed", exc_info=True)
             if self.owns_io:
                 self.io.stop()
-        if self.compare_store is not None:
-            self.compare_store.close()
+        store = self.built("compare_store")
+        if store is not None:
+            store.close()
         self.bridge.close()
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from quantdesk.core.compare.planning import predict, shape_or_none
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.eviction import Eviction, IncomingModel, RestoreItem, predict_evictions
 from quantdesk.core.loaded_state import model_key
@@ -60,6 +59,9 @@ def warning_text(models: Sequence[str], evictions: Sequence[Eviction]) -> str:
 
 async def _incoming(client: OllamaClient, machine: Machine, name: str, num_ctx: int,
                     version: str, sizes: dict[str, int]) -> IncomingModel:
+    # Imported here: the comparison package is not needed on the first screen (start time).
+    from quantdesk.core.compare.planning import predict, shape_or_none
+
     file_bytes = next((size for n, size in sizes.items() if model_key(n) == model_key(name)), 0)
     try:
         shape = shape_or_none(name, await client.show_shape(name))

@@ -3,15 +3,19 @@ override from the settings applied on top of the probe."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.config import parse_hardware_override
 from quantdesk.core.hardware import machine_override, probe_machine_async
-from quantdesk.core.hosts import MachineView
 from quantdesk.core.machine import Machine
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.jobs import Jobs
+
+if TYPE_CHECKING:  # the host profiles (and what they import) are not needed to start
+    from quantdesk.core.hosts import MachineView
 
 
 class HardwareService(QObject):

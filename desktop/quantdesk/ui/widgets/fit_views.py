@@ -10,9 +10,8 @@ Variants page's ladder goes through ``core.advice``). Tooltips are the core's ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quantdesk.core.advice import Evaluator
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.fit import (
     Architecture,
@@ -27,6 +26,9 @@ from quantdesk.core.fit.flash import FLASH_SETTINGS, as_option
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import LocalModel, ShowResponse
 from quantdesk.ui.widgets.fit_badge import FitView, context_words, verdict_words
+
+if TYPE_CHECKING:
+    from quantdesk.core.advice import Evaluator
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +82,16 @@ class FitCalculator:
     """Caches the slow parts of an estimate; everything else is recomputed on each call."""
 
     def __init__(self) -> None:
-        self._shapes = Evaluator()  # one Architecture per digest, or why there is none
+        self._shapes: Evaluator | None = None  # one Architecture per digest, or why not
         self._weights: dict[str, LayerWeights] = {}  # digest -> exact per-layer bytes
 
     def architecture(self, key: str, model_info: dict[str, Any]) -> Architecture | str:
+        if self._shapes is None:
+            # The advice package (ladders, plans, the history) is not needed before the
+            # Library lists its models; the first model's details bring it in.
+            from quantdesk.core.advice import Evaluator
+
+            self._shapes = Evaluator()
         return self._shapes.architecture(key, model_info)
 
     def local(self, model: LocalModel, show: ShowResponse, inputs: FitInputs) -> FitView:
