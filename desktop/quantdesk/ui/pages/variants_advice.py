@@ -30,7 +30,7 @@ def size_line(picks: tuple[SizePick, ...]) -> str:
         what = s.pick.variant.quant.tag_name if s.pick and s.pick.variant.quant else (
             s.pick.variant.tag if s.pick else "nothing fully on the GPU")
         parts.append(f"{s.size or 'this model'}: {what}")
-    return "Per size: " + " · ".join(parts) if len(parts) > 1 else ""
+    return "Per size: " + " · ".join(parts) if parts else ""
 
 
 def button_text(alt: Alternative) -> str:
