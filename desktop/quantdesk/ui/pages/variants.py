@@ -7,7 +7,6 @@ under a millisecond per variant). One click on Pull hands a variant to the Downl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -32,7 +31,6 @@ from quantdesk.core.ollama import LocalModel
 from quantdesk.core.registry import Variant, local_digests
 from quantdesk.core.transformers import SafetensorsRepo
 from quantdesk.ui.dialogs.host_profile import HostProfileDialog
-from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.pages.variants_advice import AdvicePanel
 from quantdesk.ui.pages.variants_machine import MachineLine
 from quantdesk.ui.pages.variants_model import (
@@ -48,6 +46,16 @@ from quantdesk.ui.pages.variants_model import (
     VariantLadderModel,
 )
 from quantdesk.ui.pages.variants_transformers import TransformersSection
+from quantdesk.ui.pages.variants_words import (
+    DEFAULT_CONTEXT,
+    MIN_CONTEXT,
+    as_sentence,
+    best_sentence,
+    context_steps,
+    most_relevant,
+    repositories,
+    repository_of,
+)
 from quantdesk.ui.plain_text import plain, tip
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.container import Services
@@ -63,67 +71,8 @@ from quantdesk.ui.widgets.variant_delegates import (
     PullButtonDelegate,
 )
 
-MIN_CONTEXT = 2048
-DEFAULT_CONTEXT = 4096
-
-
-def context_steps(max_context: int) -> list[int]:
-    """2k, 4k, 8k … up to the model's trained maximum (itself last when not a power of 2)."""
-    steps = [MIN_CONTEXT]
-    while steps[-1] * 2 <= max_context:
-        steps.append(steps[-1] * 2)
-    if max_context > steps[-1]:
-        steps.append(max_context)
-    return steps
-
-
-def repositories(models: list[LocalModel]) -> list[str]:
-    """Installed model families as the ladder is asked for them ("llama3.1", "user/model")."""
-    return sorted({m.name.rsplit(":", 1)[0] for m in models if not m.is_remote})
-
-
-def repository_of(name: str) -> str:
-    return name.rsplit(":", 1)[0]
-
-
-def most_relevant(models: list[LocalModel], loaded: Sequence[str],
-                  recent: Sequence[str]) -> str | None:
-    """The family to open on: a loaded model's, else the most recently used installed one's,
-    else the most recently pulled one's (not the alphabetically first)."""
-    families = repositories(models)
-    for name in (*loaded, *recent):
-        if repository_of(name) in families:
-            return repository_of(name)
-    local = [m for m in models if not m.is_remote]
-    if not local:
-        return None
-    dated = [m for m in local if m.modified_at is not None]
-    newest = max(dated, key=lambda m: m.modified_at) if dated else local[0]  # type: ignore[arg-type,return-value]
-    return repository_of(newest.name)
-
-
-def as_sentence(words: str) -> str:
-    """"near-lossless; a safe choice" -> "Near-lossless; a safe choice." """
-    words = words.strip()
-    if not words:
-        return ""
-    words = words[0].upper() + words[1:]
-    return words if words.endswith((".", "!", "?")) else words + "."
-
-
-def best_sentence(variant: Variant, fit: FitView, num_ctx: int) -> str:
-    """What the best row means, in whole sentences (shown as plain text)."""
-    tag = variant.tag
-    need = human_bytes(fit.need_bytes)
-    if fit.verdict == "gpu":
-        more = (f", and stays there up to {context_words(fit.max_gpu_ctx)} of context"
-                if fit.max_gpu_ctx > num_ctx else "")
-        what = f"{tag} runs fully on the GPU in {need}{more}."
-    else:
-        what = (f"{tag} puts {fit.gpu_layers} of {fit.total_layers} layers on the GPU "
-                f"({need} in all); the rest runs on the CPU, slower.")
-    level = variant.quant.words if variant.quant else ""
-    return f"{what} {as_sentence(level)}".strip()
+__all__ = ["DEFAULT_CONTEXT", "MIN_CONTEXT", "VariantsPage", "as_sentence", "best_sentence",
+           "context_steps", "most_relevant", "repositories", "repository_of"]
 
 
 class VariantsPage(QWidget):
@@ -427,7 +376,11 @@ class VariantsPage(QWidget):
         assert fit is not None
         text = as_sentence(rec.why)
         if fit.verdict == "gpu":
-            text += " " + best_sentence(row.variant, fit, self.context)
+            if fit.max_gpu_ctx > self.context:
+                text += (f" It stays fully on the GPU up to {context_words(fit.max_gpu_ctx)} "
+                         "of context.")
+            level = row.variant.quant.words if row.variant.quant else ""
+            text = f"{text} {as_sentence(level)}".rstrip()
         self.advice.show_recommendation(rec, self.context, text)
         self.advice.headline.setToolTip(tip(row.advice))
         self.table.scrollTo(self.model.index(best, TAG))
