@@ -15,14 +15,14 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from quantdesk.core.advice import Quality, Speed
 from quantdesk.core.registry import Variant, is_base_model
 from quantdesk.ui.formatting import human_bytes
-from quantdesk.ui.plain_text import tip
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
 COLUMNS = ("Tag", "Quantization", "Bits/weight", "Size", "Status", "Fit", "Memory",
            "Max GPU context", "Quality", "Speed", "", "Advice")
 # Headers on two lines where the words are much wider than the values under them, so the
 # Advice column keeps room to be read.
-HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\ncontext"}
+HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\ncontext",
+               "Quality": "Quality\nKLD · same", "Speed": "Expected\nspeed"}
 TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, QUALITY, SPEED, PULL, ADVICE = \
     range(len(COLUMNS))
 FIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's FitView
@@ -73,15 +73,13 @@ def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
 
 
 def quality_text(q: Quality | None) -> str:
-    """"KLD 0.031 · 91.9% same" (reference) or "… · here" (Compare's own); "—" when unknown."""
+    """"0.031 · 91.9%" (mean KLD · same top token; reference) or "… · here" (Compare's own);
+    "—" when unknown."""
     if q is None or (q.mean_kld is None and q.same_top_p_percent is None):
         return "—"
-    parts = []
-    if q.mean_kld is not None:
-        parts.append(f"KLD {q.mean_kld:.3g}")
-    if q.same_top_p_percent is not None:
-        parts.append(f"{q.same_top_p_percent:.1f}% same")
-    return " · ".join(parts) + (" · here" if q.kind == "measured" else "")
+    kld = "—" if q.mean_kld is None else f"{q.mean_kld:.3g}"
+    same = "" if q.same_top_p_percent is None else f" · {q.same_top_p_percent:.1f}%"
+    return kld + same + (" · here" if q.kind == "measured" else "")
 
 
 def quality_tip(q: Quality | None) -> str:
@@ -110,8 +108,8 @@ def speed_text(sp: Speed | None) -> str:
     if sp is None or not sp.tokens_per_s:
         return "—"
     if sp.kind == "measured":
-        return f"{sp.tokens_per_s:.0f} tok/s measured"
-    return f"≈{sp.tokens_per_s:.0f} tok/s (est.)"
+        return f"{sp.tokens_per_s:.0f} tok/s meas."
+    return f"≈{sp.tokens_per_s:.0f} tok/s est."
 
 
 def speed_tip(sp: Speed | None) -> str:
@@ -219,7 +217,7 @@ class VariantLadderModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADER_TEXT.get(COLUMNS[section], COLUMNS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return tip(HEADER_TIPS.get(COLUMNS[section])) or None
+            return HEADER_TIPS.get(COLUMNS[section])
         return None
 
     def _display(self, row: VariantRow, col: int) -> str:
@@ -278,7 +276,7 @@ class VariantLadderModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tip(self._tip(row, col)) or None
+            return self._tip(row, col) or None  # plain words; the text guard escapes tips
         if role == FIT_ROLE:
             return row.fit
         if role == VARIANT_ROLE:
