@@ -23,7 +23,14 @@ from shell_support import fake_machine
 
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
 
 from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec, RunResult
 from quantdesk.core.store import HistoryStore
@@ -254,6 +261,12 @@ def test_tool_tips_and_labels_are_plain_by_default(qtbot, make_services, sim):
     qtbot.addWidget(explicit)
     explicit.show()
     assert explicit.textFormat() == Qt.TextFormat.RichText  # asked for: left alone
+    box = QMessageBox(QMessageBox.Icon.Question, "Delete", '<img src="/dev/zero"> gone?')
+    qtbot.addWidget(box)
+    box.show()
+    shown = [lb for lb in box.findChildren(QLabel) if "gone?" in lb.text()]
+    assert shown and all(lb.textFormat() == Qt.TextFormat.PlainText for lb in shown)
+    box.close()
     assert tip('<img src="/dev/zero">\nnext') == \
         "<qt>&lt;img src=&quot;/dev/zero&quot;&gt;<br>next</qt>"
     assert tip("a\x1b]0;pwned\x07b") == "<qt>a\\x1b]0;pwned\\x07b</qt>"
