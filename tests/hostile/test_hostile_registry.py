@@ -62,7 +62,7 @@ def test_a_manifest_claiming_a_10_tb_layer_is_shown_as_10_tb(serve, hostile_run)
     got = hostile_run(NO_DAEMON, ["variants", "m:8b-instruct-q4_K_M", "--json",
                                   "--registry", server.url])
     assert got.code == 0, got.text
-    [variant] = json.loads(got.out)["variants"]
+    [variant] = json.loads(got.out)["variants"]  # the plan document of issue 10
     assert variant["size_bytes"] == 10 * 10**12 + 500
     assert got.elapsed_s < 8
 

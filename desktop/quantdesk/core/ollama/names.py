@@ -128,8 +128,14 @@ def display_name(text: str) -> str:
 
 
 def same_model(a: str, b: str) -> bool:
-    """True when two names point at the same model (defaults filled in, case ignored)."""
-    return parse_model_name(a) == parse_model_name(b)
+    """True when two names point at the same model (defaults filled in, case ignored).
+
+    A name that does not parse (a hostile daemon can report anything) is the same only as
+    itself, ignoring case: comparing names must never fail."""
+    try:
+        return parse_model_name(a) == parse_model_name(b)
+    except InvalidModelName:
+        return a.strip().lower() == b.strip().lower()
 
 
 def _source_suffix(text: str) -> tuple[str, str | None]:

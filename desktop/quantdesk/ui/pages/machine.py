@@ -128,7 +128,7 @@ class MachinePage(QWidget):
 
     def show_machine(self, machine: Machine) -> None:
         self.override_label.setText(
-            f"<b>Override in use:</b> {machine.override}" if machine.override
+            f"Override in use: {machine.override}" if machine.override
             else "Using the probed hardware (no override)."
         )
         self.gpus.setRowCount(len(machine.gpus))

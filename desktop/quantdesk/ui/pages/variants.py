@@ -7,8 +7,7 @@ under a millisecond per variant). One click on Pull hands a variant to the Downl
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence
@@ -25,12 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quantdesk.core.advice import Evaluator, Plan, PlanSettings, make_plan
-from quantdesk.core.config import KV_CACHE_TYPES
-from quantdesk.core.hosts import MachineView
+from quantdesk.core.advice import Alternative, Evaluator, Measured, Plan, PlanSettings, make_plan
+from quantdesk.core.config import FLASH_ATTENTION, KV_CACHE_TYPES, ConfigError
+from quantdesk.core.hosts import HostProfile, MachineView
 from quantdesk.core.ollama import LocalModel, same_model
 from quantdesk.core.registry import Variant, local_digests
-from quantdesk.ui.formatting import human_bytes
+from quantdesk.core.transformers import SafetensorsRepo
+from quantdesk.ui.dialogs.host_profile import HostProfileDialog
+from quantdesk.ui.pages.variants_advice import AdvicePanel
+from quantdesk.ui.pages.variants_machine import MachineLine
 from quantdesk.ui.pages.variants_model import (
     ADVICE,
     BEST_ROLE,
@@ -40,12 +42,26 @@ from quantdesk.ui.pages.variants_model import (
     MEMORY,
     PULL,
     PULLABLE_ROLE,
+    QUALITY,
     QUANT,
+    SPEED,
     STATUS,
     TAG,
     VARIANT_ROLE,
     VariantLadderModel,
 )
+from quantdesk.ui.pages.variants_transformers import TransformersSection
+from quantdesk.ui.pages.variants_words import (
+    DEFAULT_CONTEXT,
+    MIN_CONTEXT,
+    as_sentence,
+    best_sentence,
+    context_steps,
+    most_relevant,
+    repositories,
+    repository_of,
+)
+from quantdesk.ui.plain_text import plain, tip
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.services.pulls import PullState
@@ -61,67 +77,8 @@ from quantdesk.ui.widgets.variant_delegates import (
     PullButtonDelegate,
 )
 
-MIN_CONTEXT = 2048
-DEFAULT_CONTEXT = 4096
-
-
-def context_steps(max_context: int) -> list[int]:
-    """2k, 4k, 8k … up to the model's trained maximum (itself last when not a power of 2)."""
-    steps = [MIN_CONTEXT]
-    while steps[-1] * 2 <= max_context:
-        steps.append(steps[-1] * 2)
-    if max_context > steps[-1]:
-        steps.append(max_context)
-    return steps
-
-
-def repositories(models: list[LocalModel]) -> list[str]:
-    """Installed model families as the ladder is asked for them ("llama3.1", "user/model")."""
-    return sorted({m.name.rsplit(":", 1)[0] for m in models if not m.is_remote})
-
-
-def repository_of(name: str) -> str:
-    return name.rsplit(":", 1)[0]
-
-
-def most_relevant(models: list[LocalModel], loaded: Sequence[str],
-                  recent: Sequence[str]) -> str | None:
-    """The family to open on: a loaded model's, else the most recently used installed one's,
-    else the most recently pulled one's (not the alphabetically first)."""
-    families = repositories(models)
-    for name in (*loaded, *recent):
-        if repository_of(name) in families:
-            return repository_of(name)
-    local = [m for m in models if not m.is_remote]
-    if not local:
-        return None
-    dated = [m for m in local if m.modified_at is not None]
-    newest = max(dated, key=lambda m: m.modified_at) if dated else local[0]  # type: ignore[arg-type,return-value]
-    return repository_of(newest.name)
-
-
-def as_sentence(words: str) -> str:
-    """"near-lossless; a safe choice" -> "Near-lossless; a safe choice." """
-    words = words.strip()
-    if not words:
-        return ""
-    words = words[0].upper() + words[1:]
-    return words if words.endswith((".", "!", "?")) else words + "."
-
-
-def best_sentence(variant: Variant, fit: FitView, num_ctx: int) -> str:
-    """What the best row means, in whole sentences (the label is plain text around HTML)."""
-    tag = html.escape(variant.tag)
-    need = human_bytes(fit.need_bytes)
-    if fit.verdict == "gpu":
-        more = (f", and stays there up to {context_words(fit.max_gpu_ctx)} of context"
-                if fit.max_gpu_ctx > num_ctx else "")
-        what = f"{tag} runs fully on the GPU in {need}{more}."
-    else:
-        what = (f"{tag} puts {fit.gpu_layers} of {fit.total_layers} layers on the GPU "
-                f"({need} in all); the rest runs on the CPU, slower.")
-    level = variant.quant.words if variant.quant else ""
-    return f"{what} {html.escape(as_sentence(level))}".strip()
+__all__ = ["DEFAULT_CONTEXT", "MIN_CONTEXT", "VariantsPage", "as_sentence", "best_sentence",
+           "context_steps", "most_relevant", "repositories", "repository_of"]
 
 
 class VariantsPage(QWidget):
@@ -142,6 +99,8 @@ class VariantsPage(QWidget):
         self.ladder: Ladder | None = None
         self.view: MachineView | None = None  # the daemon's machine, as the ladder was read
         self.plan: Plan | None = None
+        self.profile: HostProfile | None = None  # the daemon's host profile, if it has one
+        self.measured = Measured()  # Compare's own figures for the model shown
 
         self.header = PageHeader(
             "Variants",
@@ -149,7 +108,9 @@ class VariantsPage(QWidget):
             "context slider to see verdicts change; the highlighted row is the recommendation.",
             self,
         )
-        self.message = MessageLabel(self)
+        self.message = plain(MessageLabel(self))
+        self.machine_line = MachineLine(self)
+        self.machine_line.edit_requested.connect(self.edit_host_profile)
         self.model_combo = QComboBox(self)
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -177,12 +138,28 @@ class VariantsPage(QWidget):
         self.kv_combo.setCurrentIndex(max(0, self.kv_combo.findText(kv)))
         self._steps = context_steps(131072)
         self._set_steps(self._steps, services.settings.default_context or DEFAULT_CONTEXT)
+        self.flash_combo = QComboBox(self)
+        self.flash_combo.setAccessibleName("Flash attention")
+        self.flash_combo.setToolTip(tip("Flash attention (OLLAMA_FLASH_ATTENTION): auto leaves "
+                                        "it to the daemon; a q8_0 or q4_0 KV cache needs it "
+                                        "on. Saved to the settings."))
+        self.flash_combo.addItems(list(FLASH_ATTENTION))
+        fa = services.settings.flash_attention
+        self.flash_combo.setCurrentIndex(max(0, self.flash_combo.findText(fa)))
+        self.flash_note = plain(QLabel(self))
+        self.flash_note.setAccessibleName("Flash attention and KV cache note")
+        self.flash_note.setWordWrap(True)
+        self.flash_note.setObjectName("pageHint")
+        self.flash_note.hide()
         self.context_slider.valueChanged.connect(lambda _v: self.recompute())
         self.kv_combo.currentIndexChanged.connect(lambda _i: self.recompute())
+        self.flash_combo.currentIndexChanged.connect(lambda _i: self._save_flash())
 
-        self.best_label = QLabel(self)
-        self.best_label.setAccessibleName("Best that fits")
-        self.best_label.setWordWrap(True)
+        self.advice = AdvicePanel(self)
+        self.advice.apply_requested.connect(self.apply)
+        self.best_label = self.advice.headline
+        self.transformers = TransformersSection(self)
+        self.transformers.hide()
         self.model = VariantLadderModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -205,8 +182,10 @@ class VariantsPage(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)  # one line per variant; the tooltip has it all
         # Narrow windows: Advice keeps its room and Max GPU context stays; bits per weight,
-        # the quantization (the tag names it), the status and the bar give way, in that order.
-        self.columns = ColumnFit(self.table, ADVICE, (BPW, QUANT, STATUS, MEMORY),
+        # the quantization (the tag names it), the speed estimate, the status, the bar and the
+        # quality figures give way, in that order (each row's tooltip still has them all).
+        self.columns = ColumnFit(self.table, ADVICE,
+                                 (BPW, QUANT, SPEED, STATUS, MEMORY, QUALITY),
                                  min_stretch=200, keep_width=(MEMORY,))
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.legend = QLabel(
@@ -243,20 +222,26 @@ class VariantsPage(QWidget):
         knobs.addWidget(self.context_label)
         knobs.addWidget(QLabel("KV cache:", self))
         knobs.addWidget(self.kv_combo)
+        knobs.addWidget(QLabel("Flash attention:", self))
+        knobs.addWidget(self.flash_combo)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.message)
+        layout.addWidget(self.machine_line)
         layout.addLayout(top)
         layout.addLayout(knobs)
-        layout.addWidget(self.best_label)
+        layout.addWidget(self.flash_note)
+        layout.addWidget(self.advice)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.transformers, 1)
         layout.addWidget(self.legend)
 
         self.service.ladder_ready.connect(self._on_ladder)
+        self.service.safetensors_ready.connect(self._on_safetensors)
         self.service.failed.connect(self._on_failed)
         services.installed.changed.connect(self._on_installed)
         services.hardware.probed.connect(lambda _m: self.recompute())
-        services.config.changed.connect(lambda _s: self.recompute())  # flash attention
+        services.config.changed.connect(self._on_settings)
         self.pulls.changed.connect(self._on_pull_changed)
         self._on_installed(services.installed.models)
 
@@ -292,10 +277,19 @@ class VariantsPage(QWidget):
     def context(self) -> int:
         return self._steps[self.context_slider.value()]
 
-    def set_context(self, tokens: int) -> None:
-        """Move the slider to the step nearest ``tokens``."""
+    def set_context(self, tokens: int, *, exact: bool = False) -> None:
+        """Move the slider to the step nearest ``tokens`` (``exact``: to ``tokens`` itself,
+        made a step of its own when it is not one)."""
+        if exact and tokens not in self._steps:
+            self._set_steps(sorted({*self._steps, tokens}), tokens)
+            self.recompute()
+            return
         self.context_slider.setValue(min(range(len(self._steps)),
                                          key=lambda i: abs(self._steps[i] - tokens)))
+
+    @property
+    def flash_attention(self) -> str:
+        return self.flash_combo.currentText()
 
     @property
     def kv_cache_type(self) -> str:
@@ -364,22 +358,29 @@ class VariantsPage(QWidget):
             return MachineView(machine, view.host, view.source, view.description, view.notes)
         return view
 
+    def plan_settings(self) -> PlanSettings:
+        return PlanSettings(
+            num_ctx=self.context, kv_cache_type=self.kv_cache_type,  # type: ignore[arg-type]
+            flash_attention=self.flash_attention,  # type: ignore[arg-type]
+            ollama_version=self._services.connection.state.version or None)
+
     def recompute(self) -> None:
-        """Every verdict and the recommendation again, for the slider's context and the KV
-        cache type (core.advice.make_plan)."""
+        """Every verdict and the recommendation again, for the slider's context, the KV
+        cache type and flash attention (core.advice.make_plan)."""
         self._update_context_label()
+        if self.transformers.repo is not None and self._services.hardware.machine is not None:
+            self.transformers.update_fits(self.context, self._services.hardware.machine)
         ladder, view = self.ladder, self._machine_view()
         if ladder is None or view is None:
             return
-        settings = PlanSettings(
-            num_ctx=self.context, kv_cache_type=self.kv_cache_type,  # type: ignore[arg-type]
-            flash_attention=self._services.settings.flash_attention,  # type: ignore[arg-type]
-            ollama_version=self._services.connection.state.version or None)
-        self.plan = make_plan(ladder, view, settings, evaluator=self.evaluator)
+        self.plan = make_plan(ladder, view, self.plan_settings(), evaluator=self.evaluator,
+                              measured=self.measured)
         by_name = {r.name: r for r in self.plan.rows}
         fits: list[FitView | None] = []
+        figures = []
         for row in self.model.rows():
             planned = by_name.get(row.variant.name)
+            figures.append((planned.quality, planned.speed) if planned else (None, None))
             if planned is None:
                 fits.append(None)
             elif planned.fit is None:
@@ -388,45 +389,122 @@ class VariantsPage(QWidget):
                 fits.append(fit_view(planned.fit, self.kv_cache_type))
         pick = self.plan.recommendation.pick
         self.model.set_fits(fits, self.context,
-                            self.model.row_of(pick.name) if pick is not None else None)
+                            self.model.row_of(pick.name) if pick is not None else None,
+                            figures)
+        flash = self.plan.flash
+        note = flash.note if flash is not None else ""
+        self.flash_note.setText(note)
+        self.flash_note.setVisible(bool(note))
         self._update_best()
 
     def _update_best(self) -> None:
         best = self.model.best
         rec = self.plan.recommendation if self.plan is not None else None
         if best is None or rec is None:
-            self.best_label.setText("Nothing in this ladder runs on the GPU at "
-                                    f"{context_words(self.context)} context." if
-                                    self.model.rowCount() else "")
+            self.advice.show_nothing(
+                f"Nothing in this ladder runs on the GPU at {context_words(self.context)} "
+                "context." if self.model.rowCount() else "")
+            if rec is not None and self.model.rowCount():
+                self.advice.show_recommendation(rec, self.context, as_sentence(rec.why))
             return
         row = self.model.rows()[best]
         fit = row.fit
         assert fit is not None
+        text = as_sentence(rec.why)
         if fit.verdict == "gpu":
-            text = best_sentence(row.variant, fit, self.context)
-        else:
-            text = html.escape(as_sentence(rec.why))
-        self.best_label.setText(f"<b>Recommended at {context_words(self.context)}:</b> {text}")
-        self.best_label.setToolTip(row.advice)
+            if fit.max_gpu_ctx > self.context:
+                text += (f" It stays fully on the GPU up to {context_words(fit.max_gpu_ctx)} "
+                         "of context.")
+            level = row.variant.quant.words if row.variant.quant else ""
+            text = f"{text} {as_sentence(level)}".rstrip()
+        self.advice.show_recommendation(rec, self.context, text)
+        self.advice.headline.setToolTip(tip(row.advice))
         self.table.scrollTo(self.model.index(best, TAG))
+
+    def apply(self, alt: Alternative) -> None:
+        """Apply an alternative's change: the context, the KV cache (with the flash attention
+        it needs) or flash attention."""
+        if alt.change == "context":
+            self.set_context(int(alt.to), exact=True)
+        elif alt.change == "kv_cache":
+            if alt.requires.get("flash_attention") == "on":
+                self.flash_combo.setCurrentText("on")
+            self.kv_combo.setCurrentText(str(alt.to))
+        elif alt.change == "flash_attention":
+            self.flash_combo.setCurrentText(str(alt.to))
+
+    def _save_flash(self) -> None:
+        """The flash-attention control is a setting (the CLI reads it too)."""
+        value = self.flash_attention
+        config = self._services.config
+        if config.settings.flash_attention != value:
+            try:
+                config.save(replace(config.settings, flash_attention=value))
+            except (ConfigError, OSError) as exc:
+                self.message.show_error(f"Flash attention was not saved: {exc}")
+        self.recompute()
+
+    def _on_settings(self, settings: object) -> None:
+        fa = getattr(settings, "flash_attention", self.flash_attention)
+        if fa != self.flash_attention:
+            self.flash_combo.blockSignals(True)
+            self.flash_combo.setCurrentText(fa)
+            self.flash_combo.blockSignals(False)
+        self.recompute()
+
+    def edit_host_profile(self) -> HostProfileDialog:
+        """Describe the daemon's machine; the ladder is judged again once it is saved."""
+        dialog = HostProfileDialog(self._services.host, self.profile, parent=self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        return dialog
 
     # -- service signals ---------------------------------------------------------------------
 
     def _on_ladder(self, query: str, ladder: Ladder) -> None:
+        loaded = self.service.loaded(query)
         self.view = self.service.view_for(query)
+        self.profile = loaded.profile if loaded else None
+        self.measured = loaded.measured if loaded else Measured()
+        self.machine_line.show_view(self.view, self.profile)
         self.message.clear_message()
+        notes = [*ladder.notes, *(loaded.notes if loaded else ())]
         if ladder.problems and len(ladder.problems) == len(ladder.variants):
             self.message.show_error("No fit verdicts: " + next(iter(ladder.problems.values())))
         elif ladder.from_snapshot:
             self.message.show_notice(f"No registry reachable: this ladder is {ladder.origin}.")
-        elif ladder.notes:
-            self.message.show_notice("Note: " + "; ".join(ladder.notes))
+        elif notes:
+            self.message.show_notice("Note: " + "; ".join(notes))
         self.ladder = ladder
+        self.transformers.clear()
+        self.transformers.hide()
+        self.table.show()
+        self.legend.show()
         self.model.set_variants(ladder.variants)
         for state in self.pulls.states():
             self._on_pull_changed(state.name, state)
         self._set_steps(context_steps(max(ladder.max_context, MIN_CONTEXT)), self.context)
         self.recompute()
+        self.ladder_shown.emit(query)
+        self._mark_ready()
+
+    def _on_safetensors(self, query: str, repo: SafetensorsRepo) -> None:
+        """A Hugging Face repository without GGUF: the transformers section instead."""
+        self.message.clear_message()
+        self.ladder = None
+        self.plan = None
+        self.model.set_variants([])
+        self.table.hide()
+        self.legend.hide()
+        self.advice.show_nothing("")
+        machine = self._services.hardware.machine
+        view = self._services.hardware.fixed_view
+        self.machine_line.show_view(view, None)
+        if machine is None:
+            self.message.show_error("No estimate: this computer's hardware is not known yet.")
+        else:
+            self.transformers.show_repo(repo, self.context, machine)
+            self.transformers.show()
         self.ladder_shown.emit(query)
         self._mark_ready()
 

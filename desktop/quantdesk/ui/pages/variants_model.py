@@ -12,16 +12,19 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from quantdesk.core.advice import Quality, Speed
 from quantdesk.core.registry import Variant, is_base_model
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
 COLUMNS = ("Tag", "Quantization", "Bits/weight", "Size", "Status", "Fit", "Memory",
-           "Max GPU context", "", "Advice")
+           "Max GPU context", "Quality", "Speed", "", "Advice")
 # Headers on two lines where the words are much wider than the values under them, so the
 # Advice column keeps room to be read.
-HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\ncontext"}
-TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, PULL, ADVICE = range(len(COLUMNS))
+HEADER_TEXT = {"Bits/weight": "Bits per\nweight", "Max GPU context": "Max GPU\ncontext",
+               "Quality": "Quality\nKLD · same", "Speed": "Expected\nspeed"}
+TAG, QUANT, BPW, SIZE, STATUS, FIT, MEMORY, MAX_CTX, QUALITY, SPEED, PULL, ADVICE = \
+    range(len(COLUMNS))
 FIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's FitView
 VARIANT_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's Variant
 BEST_ROLE = Qt.ItemDataRole.UserRole + 3  # True on the recommended row
@@ -31,6 +34,12 @@ BEST_BACKGROUND = QColor(46, 125, 50, 40)
 HEADER_TIPS = {
     "Max GPU context": "The largest context at which every layer still fits on the GPU",
     "Advice": "What the level means; hover a cell for how it runs on this machine",
+    "Quality": "Mean KL divergence from the full-precision weights (lower is closer) and how "
+               "often both pick the same next token: published figures measured on another "
+               "model (named in each cell's tooltip), or Compare's own where you compared "
+               "this model here (marked \u201chere\u201d)",
+    "Speed": "Expected generation speed: an estimate from memory bandwidth and where the "
+             "layers run, or Compare's measured rate on this machine (marked \u201cmeasured\u201d)",
 }
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +72,54 @@ def advice(variant: Variant, fit: FitView | None, num_ctx: int) -> str:
     return f"{words} — {concrete}"
 
 
+def quality_text(q: Quality | None) -> str:
+    """"0.031 · 91.9%" (mean KLD · same top token; reference) or "… · here" (Compare's own);
+    "—" when unknown."""
+    if q is None or (q.mean_kld is None and q.same_top_p_percent is None):
+        return "—"
+    kld = "—" if q.mean_kld is None else f"{q.mean_kld:.3g}"
+    same = "" if q.same_top_p_percent is None else f" · {q.same_top_p_percent:.1f}%"
+    return kld + same + (" · here" if q.kind == "measured" else "")
+
+
+def quality_tip(q: Quality | None) -> str:
+    if q is None:
+        return "No published figure for this quantization type."
+    lines = []
+    if q.mean_kld is not None:
+        lines.append(f"Mean KL divergence from the full-precision weights: {q.mean_kld:.4g} "
+                     "nats per token")
+    if q.same_top_p_percent is not None:
+        lines.append(f"Same top token as the full-precision weights: "
+                     f"{q.same_top_p_percent:.2f}% of tokens")
+    if q.delta_ppl is not None:
+        lines.append(f"Perplexity increase: {q.delta_ppl:+.4g}")
+    if q.kind == "measured":
+        lines.append(f"Measured on {q.measured_on}.")
+    else:
+        lines.append(f"Measured on {q.measured_on}, not on this model: a guide to how much "
+                     "this quantization type loses in general.")
+    lines.append(f"Source: {q.source}")
+    return "\n".join(lines)
+
+
+def speed_text(sp: Speed | None) -> str:
+    """"≈42 tok/s (est.)" or "38 tok/s measured"; "—" when unknown."""
+    if sp is None or not sp.tokens_per_s:
+        return "—"
+    if sp.kind == "measured":
+        return f"{sp.tokens_per_s:.0f} tok/s meas."
+    return f"≈{sp.tokens_per_s:.0f} tok/s est."
+
+
+def speed_tip(sp: Speed | None) -> str:
+    if sp is None:
+        return "No speed figure: the fit could not be estimated."
+    head = ("Measured by Compare" if sp.kind == "measured"
+            else "Estimate, not a measurement")
+    return f"{head}: {sp.basis}"
+
+
 def tidy_order(variants: list[Variant]) -> list[Variant]:
     """The ladder's order, with each group of same-size, same-level builds listed chat-tuned
     first (the registry lists them in no fixed order)."""
@@ -88,6 +145,8 @@ class VariantRow:
     variant: Variant
     fit: FitView | None = None
     advice: str = ""
+    quality: Quality | None = None
+    speed: Speed | None = None
     pulling: str = ""  # "Queued" / "Downloading 45%" while the Downloads queue has it
 
 
@@ -114,12 +173,16 @@ class VariantLadderModel(QAbstractTableModel):
         self._changed(STATUS, STATUS)
 
     def set_fits(self, fits: list[FitView | None], num_ctx: int,
-                 best: int | None = None) -> None:
-        """New verdicts for every row, and the row the recommendation picks (core.advice)."""
+                 best: int | None = None,
+                 figures: list[tuple[Quality | None, Speed | None]] | None = None) -> None:
+        """New verdicts for every row, the row the recommendation picks (core.advice), and
+        each row's quality and speed figures."""
         self.num_ctx = num_ctx
-        for row, fit in zip(self._rows, fits, strict=True):
+        figures = figures or [(r.quality, r.speed) for r in self._rows]
+        for row, fit, (quality, speed) in zip(self._rows, fits, figures, strict=True):
             row.fit = fit
             row.advice = advice(row.variant, fit, num_ctx)
+            row.quality, row.speed = quality, speed
         old_best = self.best
         self.best = best
         # The best row's tint and bold font span every column when it moves.
@@ -173,6 +236,10 @@ class VariantLadderModel(QAbstractTableModel):
             return fit.short if fit else "…"
         if col == MAX_CTX:
             return context_words(fit.max_gpu_ctx) if fit and fit.max_gpu_ctx else "—"
+        if col == QUALITY:
+            return quality_text(row.quality)
+        if col == SPEED:
+            return speed_text(row.speed)
         if col == ADVICE:
             return level_words(v)
         if col == PULL:
@@ -187,6 +254,19 @@ class VariantLadderModel(QAbstractTableModel):
             return "Update"
         return "" if row.variant.installed or not row.variant.pullable else "Pull"
 
+    def _tip(self, row: VariantRow, col: int) -> str | None:
+        if col in (FIT, MEMORY) and row.fit is not None:
+            return row.fit.tooltip
+        if col == SIZE and not row.variant.confirmed:
+            return "Size as the tags page prints it (rounded); exact once the manifest is read."
+        if col == ADVICE:
+            return row.advice
+        if col == QUALITY:
+            return quality_tip(row.quality)
+        if col == SPEED:
+            return speed_tip(row.speed)
+        return row.variant.note or None
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -196,13 +276,7 @@ class VariantLadderModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col in (FIT, MEMORY) and row.fit is not None:
-                return row.fit.tooltip
-            if col == SIZE and not row.variant.confirmed:
-                return "Size as the tags page prints it (rounded); exact once the manifest is read."
-            if col == ADVICE:
-                return row.advice
-            return row.variant.note or None
+            return self._tip(row, col) or None  # plain words; the text guard escapes tips
         if role == FIT_ROLE:
             return row.fit
         if role == VARIANT_ROLE:

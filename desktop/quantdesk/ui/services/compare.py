@@ -21,14 +21,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.compare.diff import ComparisonDiff, diff_comparisons
 from quantdesk.core.compare.events import CompareEvent
+from quantdesk.core.compare.export import export_to_file
 from quantdesk.core.compare.planning import (
     TogetherVerdict,
     VariantShape,
@@ -39,8 +42,10 @@ from quantdesk.core.compare.results import ComparisonResult, ComparisonSpec
 from quantdesk.core.compare.runner import run_comparison
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.eviction import RestoreItem
+from quantdesk.core.inert import inert
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
+from quantdesk.core.paths import data_dir
 from quantdesk.core.restore import RestoreResult
 from quantdesk.ui.compare_words import task_heading
 from quantdesk.ui.services.compare_store import StoreHolder
@@ -135,7 +140,7 @@ class CompareService(QObject):
         self._loaded_before = ()
         post, note = self._bridge.post, self._note_loaded
 
-        async def job() -> ComparisonResult:
+        async def job() -> Finished:
             try:
                 before = await client.ps()
             except QuantDeskError:
@@ -144,7 +149,8 @@ class CompareService(QObject):
             store = await asyncio.to_thread(store_holder.get)
             result = await runner(client, spec, store=store, machine=machine, on_event=sink,
                                   pull_missing=pull, puller=puller)
-            return copy.deepcopy(result)
+            kept = await asyncio.to_thread(keep_unsaved, result) if result.unsaved else ""
+            return Finished(copy.deepcopy(result), kept)
 
         self._jobs.start(RUN_JOB, job)
 
@@ -206,11 +212,16 @@ class CompareService(QObject):
             self.together_checked.emit(result)
             return
         self.flush()
-        assert isinstance(result, ComparisonResult)
-        self.finished.emit(result)
+        assert isinstance(result, Finished)
+        done = result.result
+        if note := self._store.take_note():
+            self._services.notifier.notify("Compare history", note)
+        if done.unsaved:
+            self._services.notifier.notify("Comparison not saved", result.kept)
+        self.finished.emit(done)
         old, self._rerun_of = self._rerun_of, None
         if old is not None:
-            self.rerun_diff.emit(diff_comparisons(old, result))
+            self.rerun_diff.emit(diff_comparisons(old, done))
         self._put_back()
 
     def _on_job_failed(self, job: str, message: str) -> None:
@@ -267,3 +278,28 @@ async def _together(client: OllamaClient, models: list[str], machine: Machine | 
 
 
 __all__ = ["CompareService", "ComparisonDiff", "RunRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    result: ComparisonResult
+    kept: str = ""  # for an unsaved result: where it was exported instead, in a sentence
+
+
+def keep_unsaved(result: ComparisonResult) -> str:
+    """Export a comparison the history could not store (full disk, locked file), to the data
+    folder else the temporary one; says where, or that it could not be kept. Blocking."""
+    name = f"unsaved-comparison-{result.id or 'run'}.json"
+    problems: list[str] = []
+    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = export_to_file(result, folder / name)
+        except (OSError, QuantDeskError) as exc:
+            problems.append(str(exc))
+            continue
+        return (f"This comparison is not in the history ({inert(result.unsaved)}); it was "
+                f"exported to {path}.")
+    return (f"This comparison is not in the history ({inert(result.unsaved)}) and could not "
+            f"be exported either ({'; '.join(problems)}): export it from the Compare page "
+            "before closing it.")

@@ -27,6 +27,8 @@ class CompareHistory(QObject):
     deleted(str): the id removed
     exported(str): the path written
     failed(str): a message a user can act on
+    notice(str): something the user must know about the history file (a damaged file was
+        moved aside and a new one started)
     """
 
     listed = Signal(list)
@@ -34,6 +36,7 @@ class CompareHistory(QObject):
     deleted = Signal(str)
     exported = Signal(str)
     failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(self, io: IoThread, bridge: Bridge, store: StoreHolder,
                  parent: QObject | None = None) -> None:
@@ -78,6 +81,8 @@ class CompareHistory(QObject):
         self._jobs.start(f"export:{comparison_id}", lambda: asyncio.to_thread(write))
 
     def _on_finished(self, job: str, value: object) -> None:
+        if note := self._store.take_note():
+            self.notice.emit(note)
         if job == "list":
             self.summaries = list(value)  # type: ignore[call-overload]
             self.listed.emit(self.summaries)

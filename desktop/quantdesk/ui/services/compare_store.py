@@ -18,6 +18,7 @@ class StoreHolder:
         self._path = path  # None: the default history file (QUANTDESK_DATA_DIR etc.)
         self._lock = threading.Lock()
         self._store: HistoryStore | None = None
+        self._note = ""  # the damaged file moved aside on opening, until told to the user
 
     @property
     def path(self) -> Path | None:
@@ -37,7 +38,14 @@ class StoreHolder:
         with self._lock:
             if self._store is None:
                 self._store = HistoryStore(self._path)
+                self._note = self._store.recovery_note()
             return self._store
+
+    def take_note(self) -> str:
+        """HistoryStore.recovery_note() of the file opened, once (then "")."""
+        with self._lock:
+            note, self._note = self._note, ""
+            return note
 
     def close(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from quantdesk.core.deadlines import DEFAULT_DEADLINES, Deadlines
 from quantdesk.core.ollama import DaemonUnreachable, OllamaClient
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
@@ -43,9 +44,11 @@ class ConnectionService(QObject):
     host_changed = Signal(str)
 
     def __init__(self, io: IoThread, bridge: Bridge, host: str,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, deadlines: Deadlines | None = None) -> None:
         super().__init__(parent)
         self.io = io
+        # What the request_timeout setting makes of every daemon request, as in the CLI.
+        self._deadlines = deadlines or DEFAULT_DEADLINES
         self.bridge = bridge
         self._jobs = Jobs(io, bridge, on_finished=self._on_probe_ok,
                           on_failed=self._on_probe_failed)
@@ -53,7 +56,7 @@ class ConnectionService(QObject):
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.probe)
         self._backoff_ms = FIRST_RETRY_MS
-        self._client = OllamaClient(host)
+        self._client = OllamaClient(host, deadlines=self._deadlines)
         self._retired: list[OllamaClient] = []
         self._closing: list[concurrent.futures.Future[None]] = []
         self._state = ConnectionState(host=host, status="connecting")
@@ -72,6 +75,15 @@ class ConnectionService(QObject):
 
     def client(self) -> OllamaClient:
         return self._client
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return self._deadlines
+
+    def set_deadlines(self, deadlines: Deadlines) -> None:
+        """The request_timeout setting changed: every request from now on keeps to it."""
+        self._deadlines = deadlines
+        self._client.deadlines = deadlines
 
     def probe(self) -> None:
         """Ask the daemon for its version now (cancels a pending automatic retry)."""
@@ -97,7 +109,7 @@ class ConnectionService(QObject):
         # socket. Shutdown cancels the wait and closes every retired client itself.
         self._retired.append(old)
         self._closing.append(self.io.submit(_close_later(old)))
-        self._client = OllamaClient(host)
+        self._client = OllamaClient(host, deadlines=self._deadlines)
         self._backoff_ms = FIRST_RETRY_MS
         self._set(ConnectionState(host, "connecting"))
         self.host_changed.emit(host)
@@ -151,11 +163,12 @@ class ConnectionService(QObject):
 
 
 async def _probe(client: OllamaClient) -> str:
+    # A daemon that accepts the connection but never answers is as good as gone.
+    within = max(5.0, client.deadlines.version)
     try:
-        # A daemon that accepts the connection but never answers is as good as gone.
-        return str(await asyncio.wait_for(client.version(), timeout=5.0))
+        return str(await asyncio.wait_for(client.version(), timeout=within))
     except TimeoutError as exc:
-        raise DaemonUnreachable(client_host(client), "no answer within 5 s") from exc
+        raise DaemonUnreachable(client_host(client), f"no answer within {within:g} s") from exc
 
 
 async def _close_later(client: OllamaClient, delay_s: float = RETIRE_DELAY_S) -> None:

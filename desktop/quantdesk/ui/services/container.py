@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from quantdesk.core.config import DEFAULT_HOST, Settings
+from quantdesk.core.deadlines import deadlines_for
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.ui.io_thread import IoThread
+from quantdesk.ui.plain_text import install_text_guard
 from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.config_store import ConfigStore
 from quantdesk.ui.services.connection import ConnectionService
@@ -121,7 +123,9 @@ def _chat(s: Services) -> ChatService:
 def _compare_history(s: Services) -> CompareHistory:
     from quantdesk.ui.services.compare_history import CompareHistory
 
-    return CompareHistory(s.io, s.bridge, s.compare_store)
+    history = CompareHistory(s.io, s.bridge, s.compare_store)
+    history.notice.connect(lambda text: s.notifier.notify("Compare history", text))
+    return history
 
 
 @dataclass(eq=False)
@@ -190,6 +194,7 @@ class Services:
         environment and settings decide); ``machine`` replaces the hardware probe;
         ``history_path`` the default history file; ``compare_runner`` the comparison runner
         (the GUI benchmark feeds synthetic tokens)."""
+        install_text_guard()  # untrusted text stays plain in every widget (issue 13)
         owns_io = io is None
         io = io or IoThread()
         bridge = Bridge()
@@ -197,7 +202,8 @@ class Services:
         bridge.on_error = notifier.report_exception
         config = ConfigStore(settings, path=config_path)
         s = config.settings
-        connection = ConnectionService(io, bridge, pick_host(host, s))
+        connection = ConnectionService(io, bridge, pick_host(host, s),
+                                       deadlines=deadlines_for(s.request_timeout))
         hardware = HardwareService(io, bridge, override=s.hardware_override,
                                    probed_machine=machine)
         running = RunningService(connection, bridge, keep_alive=s.keep_alive,
@@ -232,6 +238,7 @@ class Services:
         self.running.keep_alive = settings.keep_alive
         self.running.num_ctx = settings.default_context
         self.hardware.set_override(settings.hardware_override)
+        self.connection.set_deadlines(deadlines_for(settings.request_timeout))
 
     def close(self) -> None:
         """Cancel every job, close the client on its loop and stop the I/O thread (bounded)."""

@@ -36,7 +36,8 @@ class Toast(QLabel):
             f"QLabel#toast {{ background: palette(window); border: 2px solid {border};"
             " border-radius: 6px; }"
         )
-        self.setText(f"<b>{title}</b><br>{text}")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # both may quote a daemon
+        self.setText(f"{title}\n{text}")
         # A wrapped label picks a narrow width by itself: use the room up to MAX_WIDTH.
         metrics = self.fontMetrics()
         longest = max(metrics.horizontalAdvance(title) * 1.1, metrics.horizontalAdvance(text))

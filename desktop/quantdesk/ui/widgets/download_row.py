@@ -81,8 +81,11 @@ class DownloadRow(QFrame):
         self.name = state.name
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Download of {state.name}")
-        self.title = QLabel(f"<b>{state.name}</b>", self)
-        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title = QLabel(state.name, self)  # a daemon's name: plain text, bold by font
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.title.font()
+        bold.setBold(True)
+        self.title.setFont(bold)
         self.phase = QLabel(self)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, BAR_STEPS)

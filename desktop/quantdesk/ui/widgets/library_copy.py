@@ -23,7 +23,7 @@ class CopyDialog(QDialog):
         self._source = source
         self._installed = installed
         intro = QLabel(
-            f"A new name for <b>{source}</b>. Copying writes only a new manifest: it takes "
+            f"A new name for {source}. Copying writes only a new manifest: it takes "
             "no extra disk space. An existing model with that name is replaced.", self)
         intro.setWordWrap(True)
         self.edit = QLineEdit(self)
