@@ -1,7 +1,7 @@
 """Does oterm (a popular Ollama TUI) chat with a model served by the simulator?
 
-Installs oterm into a scratch virtual environment (``OTERM_VENV``, default
-``/tmp/quantdesk-oterm``) unless it is there, starts the simulated daemon with one model, runs
+Installs oterm into a scratch virtual environment (``OTERM_VENV``, default ``quantdesk-oterm``
+in the temporary folder) unless it is there, starts the simulated daemon with one model, runs
 oterm headless in tmux against it (``OLLAMA_HOST``), opens a chat with send-keys, types a
 message and reads the screen with capture-pane until the simulated reply shows. Prints a JSON
 verdict: ``{"chats": true, ...}``. Needs tmux and network access to the package index for the
@@ -17,10 +17,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-VENV = Path(os.environ.get("OTERM_VENV", "/tmp/quantdesk-oterm"))
+VENV = Path(os.environ.get("OTERM_VENV", Path(tempfile.gettempdir()) / "quantdesk-oterm"))
 MODEL = "llama3.2:1b"
 SESSION = "quantdesk-oterm"
 
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     exe = _oterm()
     with SimDaemon(installed=[MODEL], token_rate_scale=20) as sim:
         sim.request_log = []
-        home = Path("/tmp/quantdesk-oterm-home")
+        home = Path(tempfile.gettempdir()) / "quantdesk-oterm-home"
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
         env = f"HOME={home} OLLAMA_HOST={sim.url} OLLAMA_URL={sim.url} TERM=xterm-256color"

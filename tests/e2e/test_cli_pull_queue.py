@@ -64,7 +64,7 @@ def test_models_folder_order_env_then_service_install_then_home(tmp_path):
     # A Linux service install: the unit exists and the ollama user's folder holds the models.
     unit = root / "etc/systemd/system/ollama.service"
     unit.parent.mkdir(parents=True)
-    unit.write_text("[Service]\nExecStart=/usr/local/bin/ollama serve\nUser=ollama\n")
+    unit.write_text("[Service]\nExecStart=ollama serve\nUser=ollama\n")
     service_models = root / "usr/share/ollama/.ollama/models"
     service_models.mkdir(parents=True)
     assert configured_models_dir({}, home, root)[0] == service_models
@@ -72,9 +72,10 @@ def test_models_folder_order_env_then_service_install_then_home(tmp_path):
     # The unit (or a drop-in, which wins) may move the folder.
     drop_in = unit.with_name("ollama.service.d")
     drop_in.mkdir()
+    moved = tmp_path / "models-elsewhere"
     (drop_in / "override.conf").write_text(
-        '[Service]\nEnvironment="OLLAMA_MODELS=/srv/models"\n')
-    assert configured_models_dir({}, home, root)[0] == Path("/srv/models")
+        f'[Service]\nEnvironment="OLLAMA_MODELS={moved}"\n')
+    assert configured_models_dir({}, home, root)[0] == moved
     # OLLAMA_MODELS in the environment comes first.
     assert configured_models_dir({"OLLAMA_MODELS": str(tmp_path / "m")}, home, root) == (
         tmp_path / "m", "OLLAMA_MODELS")

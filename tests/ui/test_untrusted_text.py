@@ -2,7 +2,7 @@
 errors and answers carry ``<img src=…>`` makes Qt load nothing, on any page or tool tip.
 
 Two detectors: a loopback listener counting connections (``<img src=http://127.0.0.1:PORT/x>``)
-and a named pipe counting opens (``<img src=/tmp/…/fifo>``). Qt's rich text has no network
+and a named pipe counting opens (``<img src=TMPDIR/…/fifo>``). Qt's rich text has no network
 access of its own, so only the pipe can tell rich text apart on this Qt; the test shows the
 pipe does (a rich-text label reading it) before it asserts that no page does.
 """

@@ -4,7 +4,6 @@ states, comparison diffs in words, setup changes, history-file messages, lock ow
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 from quantdesk.core.compare.diff import ComparisonDiff, RunDiff
 from quantdesk.core.compare.fingerprint import fingerprint_changes
@@ -102,14 +101,14 @@ def test_setup_changes_in_words():
     assert fingerprint_changes(old, dict(old)) == []
 
 
-def test_history_file_messages():
-    path = Path("/tmp/history.sqlite")
+def test_history_file_messages(tmp_path):
+    path = tmp_path / "history.sqlite"
     missing = FileNotFoundError(2, "No such file or directory")
     assert explain(missing, path) == (
-        "The history file /tmp/history.sqlite could not be used: No such file or directory. "
+        f"The history file {path} could not be used: No such file or directory. "
         "Check that its folder exists and can be written.")
     assert explain(ValueError("odd"), path) == (
-        "The history file /tmp/history.sqlite could not be used (odd).")
+        f"The history file {path} could not be used (odd).")
 
 
 def test_lock_owners():
