@@ -13,7 +13,7 @@ CORE_TESTS := tests/unit tests/e2e tests/live tests/hostile
 
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test test-core lint typecheck mutation bench screenshots snapshot clean lock \
+.PHONY: run demo test test-app test-core lint typecheck mutation bench screenshots snapshot clean lock \
 	stress-newest
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -45,8 +45,11 @@ test: $(STAMP) $(CORE_STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-app test-core
+
+# The whole suite in the app's venv. `make test` runs it beside test-core (one per core).
+test-app: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
-	$(MAKE) --no-print-directory test-core
 
 # The core and CLI tests where PySide6 is not installed (pytest-qt stays unloaded), with
 # coverage of core/: scripts/coverage_floor.py then fails naming every core/ file under 90 %
