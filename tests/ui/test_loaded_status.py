@@ -154,6 +154,10 @@ def test_a_daemon_that_stops_answering_claims_nothing(make_window, sim_factory, 
     window = make_window(sim.host, only_pages=PAGES)
     wait_connected(qtbot, window)
     qtbot.waitUntil(lambda: window.status.vram_used > 0, timeout=5000)
+    library = window.pages["library"]
+    # The Library's list comes from /api/tags, apart from /api/ps: wait for it too, or a
+    # loaded machine stops the daemon before the row was ever shown.
+    qtbot.waitUntil(lambda: library.model.row_of(SMALL) is not None, timeout=10_000)
     sim.stop()
     window.services.running.refresh()
     qtbot.waitUntil(lambda: not window.services.loaded.state.reachable, timeout=15_000)
@@ -162,6 +166,5 @@ def test_a_daemon_that_stops_answering_claims_nothing(make_window, sim_factory, 
     assert window.status.gauge_label.text().startswith("GPU memory: — / ")
     assert window.status.gauge.value() == 0
     assert window.tray_menu.model_actions() == []
-    library = window.pages["library"]
     row = library.model.rows()[library.model.row_of(SMALL)]
     assert row.texts[LOADED] == ""

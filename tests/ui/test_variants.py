@@ -41,7 +41,7 @@ def open_page(qtbot, make_services, monkeypatch, tmp_path):
 
 
 def show(qtbot, page: VariantsPage, query: str) -> None:
-    with qtbot.waitSignal(page.ladder_shown, timeout=10_000):
+    with qtbot.waitSignal(page.ladder_shown, timeout=30_000):
         page.show_model(query)
 
 
@@ -72,7 +72,7 @@ def test_ladder_lists_every_tag_with_a_badge(qtbot, sim_factory, open_page):
 def test_opening_the_page_shows_the_first_installed_family(qtbot, sim_factory, open_page):
     sim = sim_factory(installed=["qwen2.5:7b"])
     page = open_page(sim)
-    with qtbot.waitSignal(page.ready, timeout=10_000):
+    with qtbot.waitSignal(page.ready, timeout=30_000):
         page.show()
     assert page.ladder is not None and page.ladder.repository == "qwen2.5"
     assert repositories(page._services.installed.models) == ["qwen2.5"]

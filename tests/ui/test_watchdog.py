@@ -1,5 +1,11 @@
 """The GUI thread never stalls: while a pull streams through the download service and
-/api/ps is polled, a 5 ms timer never sees a gap over 50 ms."""
+/api/ps is polled, no turn of its event loop works for 50 ms, and a 5 ms timer keeps its pace.
+
+A wall-clock gap alone also counts the time the operating system or another thread kept the
+GUI thread from running (two test runs share two cores in `make test`), so the stall bound is
+on the GUI thread's own CPU time between ticks; the wall-clock gaps are bounded at their 95th
+percentile. test_gui_thread_network.py checks deterministically that no network call is made
+on the GUI thread."""
 
 from __future__ import annotations
 
@@ -30,12 +36,14 @@ def test_event_loop_never_stalls_during_pull_and_polling(make_window, sim_factor
     pulls.changed.connect(lambda _name, state: updates.append(state))
 
     gaps: list[float] = []
-    last = [time.perf_counter()]
+    worked: list[float] = []  # the GUI thread's CPU time within each gap
+    last = [time.perf_counter(), time.thread_time()]
 
     def tick() -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         gaps.append(now - last[0])
-        last[0] = now
+        worked.append(cpu - last[1])
+        last[:] = [now, cpu]
 
     timer = QTimer()
     timer.setInterval(5)
@@ -45,7 +53,7 @@ def test_event_loop_never_stalls_during_pull_and_polling(make_window, sim_factor
     # are hundreds of thousands of strings) so a collector pause they cause is not counted.
     gc.collect()
     timer.start()
-    last[0] = time.perf_counter()
+    last[:] = [time.perf_counter(), time.thread_time()]
     with qtbot.waitSignal(pulls.finished, timeout=20_000):
         pulls.pull("llama3.2:1b")
     timer.stop()
@@ -54,4 +62,6 @@ def test_event_loop_never_stalls_during_pull_and_polling(make_window, sim_factor
     assert len(updates) >= 5  # progress really streamed through the service
     assert running.polls - polls_before >= 3  # and /api/ps was polled meanwhile
     assert len(gaps) > 50
-    assert max(gaps) < 0.050, f"GUI thread stalled {max(gaps) * 1000:.0f} ms"
+    assert max(worked) < 0.050, f"GUI thread worked {max(worked) * 1000:.0f} ms in one turn"
+    p95 = sorted(gaps)[int(len(gaps) * 0.95)]
+    assert p95 < 0.030, f"the 5 ms timer's 95th-percentile gap is {p95 * 1000:.0f} ms"

@@ -279,3 +279,15 @@ async def test_same_header_from_http_and_from_bytes(ranged, http):
     local = parse_gguf_bytes(head)
     assert remote.tensors == local.tensors
     assert remote.model_info() == local.model_info()
+
+
+async def test_an_error_without_a_message_is_named_by_its_kind():
+    # httpx raises some errors with an empty message (a bare ReadError from the transport):
+    # the sentence then names the kind of error instead of ending in ": .".
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+        with pytest.raises(GGUFSourceError) as caught:
+            await fetch_gguf_header("http://registry.test/v2/x/blobs/sha256:00", http)
+    assert "the GGUF header from registry.test: ReadError. Check" in str(caught.value)

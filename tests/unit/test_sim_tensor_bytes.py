@@ -83,7 +83,9 @@ async def test_served_blob_is_header_then_exactly_the_tensors(sim_factory):
     manifest = catalog().manifest_for("qwen3:4b")
     weights = manifest.layers[0]
     url = f"{sim.url}/v2/library/qwen3/blobs/{weights.digest}"
-    async with httpx.AsyncClient(follow_redirects=True) as http:
+    # The simulator builds the blob's header on first request; on a loaded machine that can
+    # take longer than httpx's 5 s default, which is not what this test is about.
+    async with httpx.AsyncClient(follow_redirects=True, timeout=60) as http:
         header = await fetch_gguf_header(url, http)
     last = header.tensors[-1]
     data_start = _pad(header.header_end)  # the data section starts on the alignment

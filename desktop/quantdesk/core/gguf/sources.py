@@ -201,7 +201,7 @@ async def fetch_gguf_header(
         ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise GGUFSourceError(
-            f"Could not read the GGUF header from {what}: {exc or type(exc).__name__}. "
+            f"Could not read the GGUF header from {what}: {str(exc) or type(exc).__name__}. "
             "Check the network connection and the address."
         ) from exc
     finally:
