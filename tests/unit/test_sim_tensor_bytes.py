@@ -83,7 +83,9 @@ async def test_served_blob_is_header_then_exactly_the_tensors(sim_factory):
     manifest = catalog().manifest_for("qwen3:4b")
     weights = manifest.layers[0]
     url = f"{sim.url}/v2/library/qwen3/blobs/{weights.digest}"
-    async with httpx.AsyncClient(follow_redirects=True) as http:
+    # The simulated registry builds the 9 MB tokenizer header on first request: ~2 s idle,
+    # over httpx's 5 s default on a loaded machine.
+    async with httpx.AsyncClient(follow_redirects=True, timeout=60) as http:
         header = await fetch_gguf_header(url, http)
     last = header.tensors[-1]
     data_start = _pad(header.header_end)  # the data section starts on the alignment
