@@ -8,6 +8,7 @@ import pytest
 
 from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.ollama.errors import (
+    CapabilityMissing,
     ConnectionDropped,
     DaemonUnreachable,
     HttpError,
@@ -48,8 +49,8 @@ def _body(message: str) -> str:
         (503, _body("server busy, please try again.  maximum pending requests exceeded"),
          HttpError, "try again"),
         (500, "", HttpError, "no details"),
-        (400, _body('"smollm2:360m" does not support thinking'), HttpError,
-         "does not support thinking"),
+        (400, _body('"smollm2:360m" does not support thinking'), CapabilityMissing,
+         "'smollm2:360m' does not support thinking. Leave that option out"),
         (400, json.dumps({"status": "weird"}), HttpError, "weird"),
     ],
 )

@@ -8,7 +8,8 @@ import pytest
 
 from quantdesk.core.ollama.generation import ChatChunk, GenerateChunk, Metrics
 from quantdesk.core.ollama.progress import PullTracker
-from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
+from quantdesk.core.ollama.show import ShowResponse
+from quantdesk.core.ollama.types import LocalModel, RunningModel
 
 TAGS_ENTRY = {
     "name": "llama3.2:latest", "model": "llama3.2:latest",

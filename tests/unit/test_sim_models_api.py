@@ -128,8 +128,10 @@ def test_show_arrays_are_null_unless_verbose(sim_factory):
 
 
 def test_show_errors(client):
+    # server/routes.go ShowHandler: req.Model = name.DisplayShortest() before GetModelInfo,
+    # then 404 fmt.Sprintf("model '%s' not found", req.Model): the tag is always written.
     assert client.post("/api/show", json={"model": "llama3.1"}).json() == {
-        "error": "model 'llama3.1' not found"
+        "error": "model 'llama3.1:latest' not found"
     }
     assert client.post("/api/show", json={"model": "llama3.1"}).status_code == 404
     r = client.post("/api/show", json={})

@@ -232,7 +232,8 @@ def _load(h: SimHandler, req: Request) -> LoadedModel:
 
 
 def _envelope(req: Request, *, content: str = "", thinking: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"model": req.name, "created_at": go_timestamp()}
+    # server/routes.go: every GenerateResponse/ChatResponse has CreatedAt: time.Now().UTC()
+    out: dict[str, Any] = {"model": req.name, "created_at": go_timestamp(utc=True)}
     if req.chat:
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if thinking:

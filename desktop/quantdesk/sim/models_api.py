@@ -11,7 +11,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from quantdesk.sim.http import HttpError, SimHandler
-from quantdesk.sim.names import ConflictingSource, ModelName, parse_name, pull_name
+from quantdesk.sim.names import (
+    ConflictingSource,
+    ModelName,
+    parse_name,
+    pull_name,
+    split_source,
+)
 from quantdesk.sim.tensors import tensors
 from quantdesk.sim.wire import go_timestamp
 
@@ -171,10 +177,23 @@ def model_info(v: Variant, *, verbose: bool) -> dict[str, Any]:
     return dict(sorted(info.items()))
 
 
+def omit_empty(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``obj`` without those of ``keys`` whose value is empty, as Go's ``omitempty`` drops
+    them ("", 0, empty lists and maps; never a struct)."""
+    return {k: v for k, v in obj.items() if k not in keys or v not in ("", 0, [], {}, None)}
+
+
 def show(h: SimHandler, body: dict[str, Any]) -> None:
     name = model_name(body)
+    parsed = local_ref(name)
+    if (parsed is not None and h.sim.state.get(parsed) is None
+            and split_source(name)[1] != "cloud"):
+        # ShowHandler answers with req.Model = name.DisplayShortest(): the tag always shown
+        raise HttpError(404, f"model '{parsed.display}' not found")
     m = installed_or_404(h, name)
     v = m.variant
+    # api/types.go ShowResponse: every field but model_info is omitempty; GetModelInfo sets
+    # no renderer/parser for a GGUF model and remote_* only for a cloud stub.
     resp: dict[str, Any] = {
         "license": v.license,
         "modelfile": _modelfile(m),
@@ -186,7 +205,8 @@ def show(h: SimHandler, body: dict[str, Any]) -> None:
         "capabilities": list(v.capabilities),
         "modified_at": go_timestamp(m.modified_ns),
     }
-    h.send_json(200, resp)
+    h.send_json(200, omit_empty(resp, "license", "parameters", "template", "tensors",
+                                "capabilities"))
 
 
 def delete(h: SimHandler, body: dict[str, Any]) -> None:

@@ -32,11 +32,13 @@ class WireError(ValueError):
     """A request value the daemon rejects with 400; ``str()`` is Ollama's message."""
 
 
-def go_timestamp(ns: int | None = None) -> str:
-    """RFC 3339 with nanoseconds in local time, as Go's ``time.Time`` marshals it."""
+def go_timestamp(ns: int | None = None, *, utc: bool = False) -> str:
+    """RFC 3339 with nanoseconds, as Go's ``time.Time`` marshals it: in local time (file
+    times, timers), or in UTC for a ``time.Now().UTC()`` (every generate/chat reply)."""
     ns = time.time_ns() if ns is None else ns
     seconds, frac = divmod(ns, 1_000_000_000)
-    local = datetime.fromtimestamp(seconds, UTC).astimezone()
+    at = datetime.fromtimestamp(seconds, UTC)
+    local = at if utc else at.astimezone()
     text = local.strftime("%Y-%m-%dT%H:%M:%S")
     if frac:
         text += "." + f"{frac:09d}".rstrip("0")

@@ -5,6 +5,7 @@ Use ``OllamaClient`` (async) for every call; see ``client`` for timeouts and can
 
 from quantdesk.core.ollama.client import OllamaClient
 from quantdesk.core.ollama.errors import (
+    CapabilityMissing,
     ConnectionDropped,
     ContextOverflow,
     DaemonUnreachable,
@@ -37,19 +38,15 @@ from quantdesk.core.ollama.names import (
     split_source,
 )
 from quantdesk.core.ollama.progress import PullProgress, PullTracker
-from quantdesk.core.ollama.types import (
-    LocalModel,
-    ModelDetails,
-    RunningModel,
-    ShowResponse,
-    Tensor,
-)
+from quantdesk.core.ollama.show import ShowResponse, Tensor
+from quantdesk.core.ollama.types import LocalModel, ModelDetails, RunningModel
 
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_NAMESPACE",
     "DEFAULT_PORT",
     "DEFAULT_TAG",
+    "CapabilityMissing",
     "ChatChunk",
     "ConnectionDropped",
     "ContextOverflow",

@@ -54,8 +54,9 @@ from quantdesk.core.ollama.jsonfields import get_str
 from quantdesk.core.ollama.keepalive import KeepAlive, parse_keep_alive
 from quantdesk.core.ollama.names import parse_model_name, same_model, split_source
 from quantdesk.core.ollama.progress import PullProgress, PullTracker, PullWatch
+from quantdesk.core.ollama.show import ShowResponse
 from quantdesk.core.ollama.stream import MAX_LINE_BYTES, iter_json_lines
-from quantdesk.core.ollama.types import LocalModel, RunningModel, ShowResponse
+from quantdesk.core.ollama.types import LocalModel, RunningModel
 
 # The 0.5-1.5 s the scheduler allows VRAM to recover after an eviction (server/sched.go).
 VRAM_RECOVERY_S = 1.5

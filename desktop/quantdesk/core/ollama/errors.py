@@ -88,6 +88,20 @@ class ContextOverflow(OllamaError):
         self.reason = reason
 
 
+class CapabilityMissing(OllamaError):
+    """A request the model cannot serve: ``"x" does not support thinking`` (routes.go) or
+    ``<name> does not support tools`` (images.go ``CheckCapabilities``), always 400."""
+
+    def __init__(self, model: str, feature: str, *, status: int | None = 400) -> None:
+        super().__init__(
+            f"'{model}' does not support {feature}. Leave that option out, or pick a model "
+            "whose capabilities (quantdesk show) include it.",
+            status=status,
+        )
+        self.model = model
+        self.feature = feature
+
+
 class SigninRequired(OllamaError):
     """A cloud model asked for without ``ollama signin`` (401 with ``signin_url``)."""
 
@@ -177,6 +191,9 @@ _OOM = re.compile(
 )
 # llm/llama_server.go: a prompt over the context with context shift off (400)
 _CONTEXT = re.compile(r"the prompt is longer than the context length", re.IGNORECASE)
+# routes.go '%q does not support %s' and sched/images.go '%s does not support %w' (a name
+# without quotes); "raw mode does not support template, ..." is a request error, not this.
+_UNSUPPORTED = re.compile(r"""^"?([^"\s]+)"? does not support ([a-z][a-z ]*?)\.?(?:\s|$)""")
 _MISSING_MANIFEST = re.compile(r"file does not exist|manifest unknown", re.IGNORECASE)
 _NOT_FOUND = re.compile(r"""model\s+['"]([^'"]*)['"]\s+not found""", re.IGNORECASE)
 _INVALID_NAME = re.compile(
@@ -203,6 +220,9 @@ def _classify(message: str, status: int | None, model: str | None) -> OllamaErro
         return ContextOverflow(message, status=status)
     if _OOM.search(message):
         return OutOfMemory(message, status=status)
+    unsupported = _UNSUPPORTED.match(message)
+    if unsupported and status in (None, 400):
+        return CapabilityMissing(unsupported.group(1), unsupported.group(2), status=status)
     if _MISSING_MANIFEST.search(message):
         return TagNotFound(model or "model", message, status=status)
     found = _NOT_FOUND.search(message)

@@ -1,7 +1,9 @@
 """Streamed generation: text chunks, thinking kept apart, log-probabilities and timing metrics.
 
 Durations arrive in nanoseconds and metric fields are omitted when zero (``ollama-api.md`` §7);
-``Metrics`` converts to seconds and treats a missing field as 0.
+``Metrics`` converts to seconds and treats a missing field as 0. Field names are the JSON tags
+of ``api/types.go`` (``GenerateResponse``, ``ChatResponse``, ``Message``, ``Metrics``,
+``Logprob``); ``remote_model``/``remote_host`` are set when a cloud model answered.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def _logprobs(value: Any) -> tuple[Logprob, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(Logprob.from_json(v) for v in value if isinstance(v, dict))
+
+
+def _calls(value: Any) -> tuple[dict[str, Any], ...]:
+    return tuple(as_dict(c) for c in value if isinstance(c, dict)) if isinstance(
+        value, list) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +123,9 @@ class GenerateChunk:
     done_reason: str = ""  # "stop", "length", "load", "unload", ...
     metrics: Metrics | None = None  # only on the final chunk
     created_at: datetime | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()  # a built-in parser's calls, final chunk
+    remote_model: str = ""
+    remote_host: str = ""
 
     @classmethod
     def from_json(cls, data: Any) -> GenerateChunk:
@@ -130,6 +140,9 @@ class GenerateChunk:
             done_reason=get_str(d, "done_reason"),
             metrics=Metrics.from_json(d) if done else None,
             created_at=get_time(d, "created_at"),
+            tool_calls=_calls(d.get("tool_calls")),
+            remote_model=get_str(d, "remote_model"),
+            remote_host=get_str(d, "remote_host"),
         )
 
 
@@ -145,22 +158,25 @@ class ChatChunk:
     done_reason: str = ""
     metrics: Metrics | None = None
     created_at: datetime | None = None
+    remote_model: str = ""
+    remote_host: str = ""
 
     @classmethod
     def from_json(cls, data: Any) -> ChatChunk:
         d = as_dict(data)
         message = as_dict(d.get("message"))
-        calls = message.get("tool_calls")
         done = get_bool(d, "done")
         return cls(
             model=get_str(d, "model"),
             text=get_str(message, "content"),
             thinking=get_str(message, "thinking"),
             role=get_str(message, "role", "assistant"),
-            tool_calls=tuple(as_dict(c) for c in calls) if isinstance(calls, list) else (),
+            tool_calls=_calls(message.get("tool_calls")),
             logprobs=_logprobs(d.get("logprobs")),
             done=done,
             done_reason=get_str(d, "done_reason"),
             metrics=Metrics.from_json(d) if done else None,
             created_at=get_time(d, "created_at"),
+            remote_model=get_str(d, "remote_model"),
+            remote_host=get_str(d, "remote_host"),
         )

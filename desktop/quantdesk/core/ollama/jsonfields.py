@@ -21,6 +21,10 @@ def as_dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def get_str(data: Mapping[str, Any], key: str, default: str = "") -> str:
     value = data.get(key)
     return value if isinstance(value, str) else default

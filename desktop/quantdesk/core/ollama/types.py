@@ -1,12 +1,15 @@
-"""What the daemon says about models: installed (/api/tags), loaded (/api/ps), shown (/api/show).
+"""What the daemon says about models: installed (/api/tags) and loaded (/api/ps); what it
+shows about one (/api/show) is in ``show``.
 
 Every type is a frozen dataclass built by ``from_json``, which reads leniently (see
-``jsonfields``): fields appear across daemon versions and zero values are omitted.
+``jsonfields``): fields appear across daemon versions and zero values are omitted. Field names
+are the JSON tags of ``api/types.go`` (``ModelDetails``, ``ListModelResponse``,
+``ProcessModelResponse``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,11 +21,7 @@ from quantdesk.core.ollama.jsonfields import (
     get_str_tuple,
     get_time,
 )
-from quantdesk.core.quant import QuantLevel, by_file_type, parse_quant
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+from quantdesk.core.quant import QuantLevel, parse_quant
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,87 +150,3 @@ class RunningModel:
         """Keep-alive "forever" shows as a date centuries away; the CLI uses 20 years."""
         left = self.expires_in(now)
         return left is not None and left > timedelta(days=365 * 20)
-
-
-@dataclass(frozen=True, slots=True)
-class Tensor:
-    name: str
-    type: str
-    shape: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ShowResponse:
-    details: ModelDetails
-    model_info: dict[str, Any]
-    projector_info: dict[str, Any]
-    tensors: tuple[Tensor, ...]
-    capabilities: tuple[str, ...]
-    template: str = ""
-    parameters: str = ""
-    license: str = ""
-    system: str = ""
-    modelfile: str = ""
-    modified_at: datetime | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Any) -> ShowResponse:
-        d = as_dict(data)
-        tensors = []
-        for t in _list(d.get("tensors")):
-            t = as_dict(t)
-            shape = tuple(s for s in _list(t.get("shape"))
-                          if isinstance(s, int) and not isinstance(s, bool))
-            tensors.append(Tensor(get_str(t, "name"), get_str(t, "type"), shape))
-        return cls(
-            details=ModelDetails.from_json(d.get("details")),
-            model_info=as_dict(d.get("model_info")),
-            projector_info=as_dict(d.get("projector_info")),
-            tensors=tuple(tensors),
-            capabilities=get_str_tuple(d, "capabilities"),
-            template=get_str(d, "template"),
-            parameters=get_str(d, "parameters"),
-            license=get_str(d, "license"),
-            system=get_str(d, "system"),
-            modelfile=get_str(d, "modelfile"),
-            modified_at=get_time(d, "modified_at"),
-            raw=d,
-        )
-
-    @property
-    def architecture(self) -> str:
-        value = self.model_info.get("general.architecture")
-        return value if isinstance(value, str) else ""
-
-    def arch_value(self, key: str) -> Any:
-        """``<arch>.<key>`` from model_info, e.g. ``arch_value("block_count")``."""
-        return self.model_info.get(f"{self.architecture}.{key}")
-
-    @property
-    def parameter_count(self) -> int:
-        """``general.parameter_count``; 0 when absent (some models omit it)."""
-        return get_int(self.model_info, "general.parameter_count")
-
-    @property
-    def context_length(self) -> int:
-        """The trained maximum context (``<arch>.context_length``)."""
-        value = self.arch_value("context_length")
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-    @property
-    def quant(self) -> QuantLevel | None:
-        file_type = self.model_info.get("general.file_type")
-        if isinstance(file_type, int) and (level := by_file_type(file_type)):
-            return level
-        return self.details.quant
-
-    @property
-    def parameter_lines(self) -> list[tuple[str, str]]:
-        """``parameters`` as (key, value) pairs; repeated keys (several ``stop``) repeat."""
-        pairs = []
-        for line in self.parameters.splitlines():
-            key, _, value = line.strip().partition(" ")
-            if key:
-                pairs.append((key, value.strip()))
-        return pairs
