@@ -69,7 +69,8 @@ def _short(text: str) -> str:
 class _Reader:
     __slots__ = ("data", "limits", "pos", "skip_over", "where")
 
-    def __init__(self, data: bytes, limits: GGUFLimits, skip_over: int | None = None) -> None:
+    def __init__(self, data: bytes | bytearray, limits: GGUFLimits,
+                 skip_over: int | None = None) -> None:
         self.data = data
         self.limits = limits
         self.pos = 0
@@ -237,7 +238,7 @@ def _check_magic_and_version(r: _Reader) -> int:
     )
 
 
-def parse_header(data: bytes, limits: GGUFLimits, *, bytes_read: int | None = None,
+def parse_header(data: bytes | bytearray, limits: GGUFLimits, *, bytes_read: int | None = None,
                  skip_strings_over: int | None = None) -> GGUFHeader:
     """Parse the header at the start of ``data``; ``NeedMore`` when ``data`` stops too early.
 

@@ -39,7 +39,7 @@ def _next_target(need: NeedMore, held: int, at_end: bool, limits: GGUFLimits, wh
     return min(limits.max_header_bytes, max(need.end, 2 * held))
 
 
-def _attempt(data: bytes, limits: GGUFLimits, bytes_read: int,
+def _attempt(data: bytes | bytearray, limits: GGUFLimits, bytes_read: int,
              skip_strings_over: int | None = None) -> GGUFHeader | NeedMore:
     try:
         return parse_header(data, limits, bytes_read=bytes_read,
@@ -194,7 +194,8 @@ async def fetch_gguf_header(
                 await body.fill_to(target)
                 # The stream of a server ignoring Range may overshoot; the parser never looks
                 # past the cap, and the overshoot is at most one network chunk.
-                result = _attempt(bytes(body.data), limits, body.fetched, skip_strings_over)
+                # No copy of the buffer (MBs at each attempt): the parse reads it in place.
+                result = _attempt(body.data, limits, body.fetched, skip_strings_over)
                 if isinstance(result, GGUFHeader):
                     return result
                 target = _next_target(result, len(body.data), body.at_end, limits, what)
