@@ -108,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None:
         start, end = int(result["rss_start"]), int(result["rss_end"])  # type: ignore[call-overload]
         raw_start, raw_end = int(result["raw_start"]), int(result["raw_end"])  # type: ignore[call-overload]
-        print(f"resident memory held: at start {start / 1e6:.1f} MB, at end {end / 1e6:.1f} MB "
+        # The start figure comes after a warm-up that is part of any session (every page
+        # opened once, then a first round of actions), so growth means what repeats keeps.
+        print(f"resident memory held: at start (every page opened, then "
+              f"{float(result.get('warm_s', 0)):g} s of actions) "  # type: ignore[arg-type]
+              f"{start / 1e6:.1f} MB, at end {end / 1e6:.1f} MB "
               f"({100.0 * (end - start) / start:+.1f} %); before handing freed memory back: "
               f"{raw_start / 1e6:.1f} MB and {raw_end / 1e6:.1f} MB; first ready at "
               f"{int(result['rss_ready']) / 1e6:.1f} MB")  # type: ignore[call-overload]

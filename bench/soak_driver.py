@@ -281,7 +281,7 @@ def main() -> int:
     result = {"actions": dict(driver.actions), "warnings": problems.warnings,
               "errors": problems.errors, "rss_ready": rss_ready, "rss_start": rss_start,
               "rss_end": rss_end, "raw_start": raw_start, "raw_end": raw_end,
-              "rss_samples": samples}
+              "rss_samples": samples, "warm_s": warm_s}
     print("soak-result " + json.dumps(result), flush=True)
     return 1 if problems.warnings or problems.errors else 0
 

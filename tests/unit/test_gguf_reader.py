@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 
 from quantdesk.core.gguf import (
+    DEFAULT_LIMITS,
+    GGUFLimitError,
+    GGUFLimits,
     GGUFSourceError,
     GGUFVersionError,
     NotGGUFError,
+    SkippedStrings,
     ValueType,
     all_ggml_types,
     ggml_type,
@@ -21,6 +25,7 @@ from quantdesk.core.gguf import (
     read_gguf_header,
     tensor_nbytes,
 )
+from quantdesk.core.gguf.parser import NeedMore, parse_header
 
 
 def _write(path: Path, build, *, endianess=gguf.GGUFEndian.LITTLE) -> Path:
@@ -218,6 +223,35 @@ def test_model_info_looks_like_ollama_show(tmp_path):
     assert len(h.model_info(max_array_len=100)["tokenizer.ggml.tokens"]) == 50
     assert h.parameter_count == 8_030_261_248
     assert h.ollama_tensors() == [{"name": "t", "type": "F32", "shape": [4]}]
+
+
+def test_skipping_long_string_arrays_keeps_the_shape_and_checks_every_length(tmp_path):
+    def build(w):
+        w.add_uint32("llama.block_count", 32)
+        w.add_array("tokenizer.ggml.tokens", [f"tok{i}" for i in range(300)])
+        w.add_array("tokenizer.ggml.merges", ["a b", "c d"])
+        w.add_array("tokenizer.ggml.scores", [0.5] * 300)
+        w.add_tensor("blk.0.attn_q.weight", np.ones((8, 16), dtype=np.float32))
+
+    raw = _write(tmp_path / "m.gguf", build).read_bytes()
+    full = parse_gguf_bytes(raw)
+    lean = parse_header(raw, DEFAULT_LIMITS, skip_strings_over=5)
+    assert lean.metadata["tokenizer.ggml.tokens"] == SkippedStrings(300)
+    assert len(lean.metadata["tokenizer.ggml.tokens"]) == 300
+    assert lean.metadata["tokenizer.ggml.merges"] == ("a b", "c d")  # short: decoded
+    assert len(lean.metadata["tokenizer.ggml.scores"]) == 300  # numbers: one buffer, kept
+    assert lean.model_info() == full.model_info()
+    assert lean.tensors == full.tensors and lean.header_end == full.header_end
+    assert lean.data_offset == full.data_offset
+
+    # A skipped array is still read length by length: running short asks for more bytes,
+    # and an oversized element is refused, exactly as when it is decoded.
+    cut = raw.index(b"tok299") + 2
+    with pytest.raises(NeedMore):
+        parse_header(raw[:cut], DEFAULT_LIMITS, skip_strings_over=5)
+    small = GGUFLimits(max_string_bytes=5)  # "tok100" is 6 bytes
+    with pytest.raises(GGUFLimitError, match="string of 6 bytes"):
+        parse_header(raw, small, skip_strings_over=5)
 
 
 def test_type_table_agrees_with_the_gguf_package():

@@ -22,6 +22,7 @@ from quantdesk.core.gguf.header import (
     GGUFHeader,
     GGUFLimits,
     GGUFTensorInfo,
+    SkippedStrings,
 )
 from quantdesk.core.gguf.parser import NeedMore, parse_header
 from quantdesk.core.gguf.sources import FIRST_CHUNK, fetch_gguf_header, read_gguf_header
@@ -61,6 +62,7 @@ __all__ = [
     "GGUFTruncatedError",
     "GGUFVersionError",
     "NotGGUFError",
+    "SkippedStrings",
     "ValueType",
     "all_ggml_types",
     "fetch_gguf_header",

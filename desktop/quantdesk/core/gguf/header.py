@@ -39,6 +39,16 @@ DEFAULT_LIMITS = GGUFLimits()
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedStrings:
+    """A string array read past without decoding (``skip_strings_over``): only its length."""
+
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+
+@dataclass(frozen=True, slots=True)
 class GGUFTensorInfo:
     name: str
     dims: tuple[int, ...]  # innermost (row length) first, as stored
@@ -142,6 +152,8 @@ class GGUFHeader:
 
 
 def _json_value(value: GGUFValue, max_array_len: int) -> Any:
+    if isinstance(value, SkippedStrings):  # its elements are not known: an empty summary
+        return []
     if isinstance(value, array | tuple):
         if len(value) > max_array_len:
             return []

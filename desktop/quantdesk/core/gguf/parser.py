@@ -22,7 +22,13 @@ from quantdesk.core.gguf.errors import (
     GGUFVersionError,
     NotGGUFError,
 )
-from quantdesk.core.gguf.header import DEFAULT_ALIGNMENT, GGUFHeader, GGUFLimits, GGUFTensorInfo
+from quantdesk.core.gguf.header import (
+    DEFAULT_ALIGNMENT,
+    GGUFHeader,
+    GGUFLimits,
+    GGUFTensorInfo,
+    SkippedStrings,
+)
 from quantdesk.core.gguf.type_tables import (
     FIXED_VALUE_FORMATS,
     INTEGER_VALUE_TYPES,
@@ -61,13 +67,15 @@ def _short(text: str) -> str:
 
 
 class _Reader:
-    __slots__ = ("data", "limits", "pos", "where")
+    __slots__ = ("data", "limits", "pos", "skip_over", "where")
 
-    def __init__(self, data: bytes, limits: GGUFLimits) -> None:
+    def __init__(self, data: bytes | bytearray, limits: GGUFLimits,
+                 skip_over: int | None = None) -> None:
         self.data = data
         self.limits = limits
         self.pos = 0
         self.where = "the file magic"
+        self.skip_over = skip_over
 
     def need(self, n: int) -> None:
         end = self.pos + n
@@ -149,7 +157,13 @@ class _Reader:
             return values
         if etype == ValueType.STRING:
             self.need(count * 8)  # each element has at least its length
-            return self._string_elements(count)
+            # Vocab and merges (hundreds of thousands of short strings) are checked but not
+            # decoded when only the shape is wanted: building them is most of a parse's time,
+            # and so many small objects made on a worker thread leave the allocator's pools
+            # fragmented long after the header is gone (the soak grew tens of MB per lookup).
+            keep = self.skip_over is None or count <= self.skip_over
+            strings = self._string_elements(count, keep)
+            return strings if keep else SkippedStrings(count)
         if etype == ValueType.ARRAY:
             self.need(count * _MIN_NESTED_ARRAY_BYTES)
             return tuple(self.array(depth + 1) for _ in range(count))
@@ -157,7 +171,7 @@ class _Reader:
             f"The GGUF header is malformed: {self.where} is an array of unknown type {etype}."
         )
 
-    def _string_elements(self, count: int) -> tuple[str, ...]:
+    def _string_elements(self, count: int, keep: bool = True) -> tuple[str, ...]:
         # The hot loop of real headers (vocab and merges: up to ~450k elements), kept flat.
         data, pos, size = self.data, self.pos, len(self.data)
         max_bytes = self.limits.max_string_bytes
@@ -179,7 +193,8 @@ class _Reader:
             if pos + length > size:
                 self.pos = pos
                 self.need(length)
-            append(data[pos : pos + length].decode("utf-8", "replace"))
+            if keep:
+                append(data[pos : pos + length].decode("utf-8", "replace"))
             pos += length
         self.pos = pos
         return tuple(out)
@@ -223,9 +238,15 @@ def _check_magic_and_version(r: _Reader) -> int:
     )
 
 
-def parse_header(data: bytes, limits: GGUFLimits, *, bytes_read: int | None = None) -> GGUFHeader:
-    """Parse the header at the start of ``data``; ``NeedMore`` when ``data`` stops too early."""
-    r = _Reader(data[: limits.max_header_bytes], limits)
+def parse_header(data: bytes | bytearray, limits: GGUFLimits, *, bytes_read: int | None = None,
+                 skip_strings_over: int | None = None) -> GGUFHeader:
+    """Parse the header at the start of ``data``; ``NeedMore`` when ``data`` stops too early.
+
+    ``skip_strings_over``: string arrays longer than this are checked but kept only as their
+    length (``SkippedStrings``), for readers that need the shape, not the vocabulary."""
+    if len(data) > limits.max_header_bytes:  # else no copy: data can be tens of MB
+        data = data[: limits.max_header_bytes]
+    r = _Reader(data, limits, skip_strings_over)
     version = _check_magic_and_version(r)
     r.where = "the tensor and metadata counts"
     tensor_count = r.u64()

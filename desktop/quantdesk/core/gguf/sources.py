@@ -39,9 +39,11 @@ def _next_target(need: NeedMore, held: int, at_end: bool, limits: GGUFLimits, wh
     return min(limits.max_header_bytes, max(need.end, 2 * held))
 
 
-def _attempt(data: bytes, limits: GGUFLimits, bytes_read: int) -> GGUFHeader | NeedMore:
+def _attempt(data: bytes | bytearray, limits: GGUFLimits, bytes_read: int,
+             skip_strings_over: int | None = None) -> GGUFHeader | NeedMore:
     try:
-        return parse_header(data, limits, bytes_read=bytes_read)
+        return parse_header(data, limits, bytes_read=bytes_read,
+                            skip_strings_over=skip_strings_over)
     except NeedMore as need:
         return need
 
@@ -173,13 +175,15 @@ async def fetch_gguf_header(
     limits: GGUFLimits = DEFAULT_LIMITS,
     first_chunk: int = FIRST_CHUNK,
     deadline_s: float = DEADLINE_S,
+    skip_strings_over: int | None = None,
 ) -> GGUFHeader:
     """Read the GGUF header of the blob at ``url`` with ranged GETs, following redirects.
 
     Fetches ``first_chunk`` bytes, then grows geometrically up to ``limits.max_header_bytes``;
     a server that ignores Range is read from its 200 stream only as far as needed, then closed.
     The whole read ends within ``deadline_s``. ``GGUFHeader.bytes_read`` reports the body
-    bytes actually received.
+    bytes actually received. ``skip_strings_over``: as in ``parse_header`` (the vocabulary
+    kept as its length only).
     """
     body = _RangedBody(http, url, dict(headers or {}))
     what = _host(url)
@@ -190,7 +194,8 @@ async def fetch_gguf_header(
                 await body.fill_to(target)
                 # The stream of a server ignoring Range may overshoot; the parser never looks
                 # past the cap, and the overshoot is at most one network chunk.
-                result = _attempt(bytes(body.data), limits, body.fetched)
+                # No copy of the buffer (MBs at each attempt): the parse reads it in place.
+                result = _attempt(body.data, limits, body.fetched, skip_strings_over)
                 if isinstance(result, GGUFHeader):
                     return result
                 target = _next_target(result, len(body.data), body.at_end, limits, what)

@@ -18,6 +18,7 @@ from quantdesk.core.errors import QuantDeskError
 from quantdesk.core.gguf import fetch_gguf_header
 from quantdesk.core.registry.variants import Variant
 
+SUMMARY_LEN = 5  # arrays longer than this read as [] in model_info, as /api/show has them
 ShowFn = Callable[[str], Awaitable[Any]]  # OllamaClient.show: name -> ShowResponse
 
 
@@ -63,11 +64,12 @@ async def model_shape(
         if not v.blob_url:
             continue
         try:
-            header = await fetch_gguf_header(v.blob_url, http)
+            # The fit needs no vocabulary (model_info summarises long arrays as [] anyway).
+            header = await fetch_gguf_header(v.blob_url, http, skip_strings_over=SUMMARY_LEN)
         except QuantDeskError as exc:
             notes.append(f"GGUF header of {v.name}: {exc}")
             continue
-        info = header.model_info()
+        info = header.model_info(max_array_len=SUMMARY_LEN)
         if not info.get("general.architecture"):
             notes.append(f"GGUF header of {v.name} names no architecture")
             continue
