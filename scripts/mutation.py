@@ -38,6 +38,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_fit_worked_example.py",
             "tests/unit/test_fit_layout_by_hand.py",
             "tests/unit/test_fit_estimate_by_hand.py",
+            "tests/unit/test_fit_quant_mix_rules.py",
+            "tests/unit/test_small_rules_more.py",
+            "tests/unit/test_observed_loads.py",
+            "tests/unit/test_eviction.py",
+            "tests/unit/test_fit_kv_by_hand.py",
+            "tests/unit/test_fit_graph_by_hand.py",
         ],
     ),
     "tags": (
