@@ -387,3 +387,37 @@ def test_no_application_wide_text_filter(qtbot, make_services, sim):
     qtbot.addWidget(label)
     label.show()
     assert label.textFormat() == Qt.TextFormat.AutoText
+
+
+def test_dialogs_and_the_banner_show_outside_text_plainly(qtbot, detectors):
+    """What the every-page test does not open: the details and copy dialogs of a model and
+    the banner of an unreachable daemon, each quoting the hostile text."""
+    from quantdesk.core.ollama.types import ShowResponse
+    from quantdesk.ui.services.states import ConnectionState
+    from quantdesk.ui.widgets.banner import DaemonBanner
+    from quantdesk.ui.widgets.library_copy import CopyDialog
+    from quantdesk.ui.widgets.library_details import DetailsDialog
+
+    listener, watch, evil = detectors
+    show = ShowResponse.from_json({
+        "details": {"format": evil, "family": evil, "parameter_size": evil,
+                    "quantization_level": evil},
+        "model_info": {"general.architecture": evil}, "capabilities": [evil],
+        "license": evil, "template": evil, "parameters": f"stop {evil}"})
+    details = DetailsDialog(f"evil{evil}:latest", show)
+    copy = CopyDialog(f"evil{evil}:latest", [])
+    copy.edit.setText(f"{evil}/x")  # the hint quotes what was typed
+    banner = DaemonBanner(which=lambda _name: None)
+    banner.show_state(ConnectionState(f"http://{evil}", "unreachable", reason=evil,
+                                      retry_in_ms=5000))
+    for widget in (details, copy, banner):
+        qtbot.addWidget(widget)
+        widget.show()
+        widget.grab()
+        hover_everything(widget)
+    quoted = [lb for w in (details, copy, banner) for lb in w.findChildren(QLabel)
+              if evil in lb.text()]
+    assert len(quoted) >= 3  # the hostile text did reach labels of each
+    assert [f for w in (details, copy, banner) for f in raw_rich_text(w)] == []
+    qtbot.wait(100)
+    assert (listener.hits, watch.opens) == (0, 0)
