@@ -16,6 +16,7 @@ from quantdesk.core.registry import Variant
 from quantdesk.ui.pages.downloads_demo import showing_all
 from quantdesk.ui.pages.variants import as_sentence, best_sentence, most_relevant
 from quantdesk.ui.pages.variants_model import is_base_model, tidy_order
+from quantdesk.ui.plain_text import tip as plain_tip
 from quantdesk.ui.services.pulls import LayerState, PullState
 from quantdesk.ui.widgets.compare_format import accuracy_short, point_labels
 from quantdesk.ui.widgets.compare_pane import REFERENCE_STAR, TWO_COLUMN_WIDTH, VariantPane
@@ -83,7 +84,9 @@ def test_variants_page_opens_on_the_loaded_family_with_readable_advice(
     row = page.model.rows()[0]
     shown_text = page.model.data(page.model.index(0, ADVICE))
     tip = page.model.data(page.model.index(0, ADVICE), Qt.ItemDataRole.ToolTipRole)
-    assert shown_text == row.variant.quant.words and tip == row.advice and shown_text in tip
+    # The tip is the advice, escaped (it quotes names).
+    assert shown_text == row.variant.quant.words and tip == plain_tip(row.advice)
+    assert shown_text in tip
     assert page.table.columnWidth(ADVICE) >= 120
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTableView, QWidget
 from quantdesk.core.compare.results import RunResult
 from quantdesk.ui.pages.library_model import NAME
 from quantdesk.ui.pages.variants_model import ADVICE, MAX_CTX
+from quantdesk.ui.plain_text import tip
 from quantdesk.ui.widgets.compare_summary import COLUMNS as SUMMARY_COLUMNS
 
 SMALL = (1024, 640)
@@ -56,7 +57,7 @@ def assert_message_moves_nothing(qtbot, window, page, view) -> None:
     qtbot.wait(50)
     assert row_y(window, view) == before and page.message.height() == height
     # One elided line on screen, the whole message in the tooltip and text().
-    assert page.message.text() == LONG and page.message.toolTip() == LONG
+    assert page.message.text() == LONG and page.message.toolTip() == tip(LONG)  # escaped
     assert "\n" not in page.message.shown_text()
     assert page.message.fontMetrics().horizontalAdvance(page.message.shown_text()) <= (
         page.message.width())

@@ -14,10 +14,11 @@ import importlib.util
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from quantdesk.ui import page_registry
 from quantdesk.ui.page_registry import PageSpec
+from quantdesk.ui.plain_text import plain_label
 
 
 def _module_exists(name: str) -> bool:
@@ -51,7 +52,7 @@ class BrokenPage(QWidget):
 
     def __init__(self, title: str, why: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        label = QLabel(f"The {title} page could not be opened: {why}", self)
+        label = plain_label(f"The {title} page could not be opened: {why}", self)
         label.setWordWrap(True)
         QVBoxLayout(self).addWidget(label)
 

@@ -25,6 +25,7 @@ from quantdesk.core.config import (
     field_docs,
 )
 from quantdesk.ui import theme
+from quantdesk.ui.plain_text import plain_label
 from quantdesk.ui.services.config_store import ConfigStore
 from quantdesk.ui.wording import for_people
 
@@ -93,13 +94,13 @@ class SettingsDialog(QDialog):
                 nominal.setWordWrap(True)
                 form.addRow("", nominal)
 
-        self.error = QLabel(self)
+        self.error = plain_label("", self)  # quotes the settings file and the OS
         self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Settings error")
         self.error.setVisible(bool(store.load_problem))
         self.error.setText(store.load_problem)
-        where = QLabel(f"Shared with the command line · {config_path()}")
+        where = plain_label(f"Shared with the command line · {config_path()}")
         where.setObjectName("pageHint")
         where.setWordWrap(True)
 

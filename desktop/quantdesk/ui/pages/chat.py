@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from quantdesk.ui.pages.chat_controls import ChatList, MessageBox, SettingsPanel
 from quantdesk.ui.pages.chat_toolbar import ChatToolbar
 from quantdesk.ui.pages.chat_transcript import Transcript
 from quantdesk.ui.pages.eviction_bar import EvictionBar
+from quantdesk.ui.plain_text import ask
 from quantdesk.ui.services.chat import Finished
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.connection import ConnectionState
@@ -49,9 +49,7 @@ START_HINT = ("Ask anything. Enter sends, Shift+Enter starts a new line, Esc sto
 
 
 def _ask_delete(parent: QWidget, title: str) -> bool:
-    answer = QMessageBox.question(parent, "Delete chat",
-                                  f"Delete the chat “{title}” and all its answers?")
-    return answer == QMessageBox.StandardButton.Yes
+    return ask(parent, "Delete chat", f"Delete the chat “{title}” and all its answers?")
 
 
 class ChatPage(QWidget):

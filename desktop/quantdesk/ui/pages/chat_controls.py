@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.chat import SPECS, ChatOptions, OptionError
 from quantdesk.core.store import ChatSummary
+from quantdesk.ui.plain_text import tip
 
 
 class MessageBox(QPlainTextEdit):
@@ -167,7 +168,7 @@ class ChatList(QWidget):
         for c in chats:
             item = QListWidgetItem(c.title or "Untitled chat")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
-            item.setToolTip(f"{c.title or 'Untitled chat'}\n{c.variant} · {c.turns} messages")
+            item.setToolTip(tip(f"{c.title or 'Untitled chat'}\n{c.variant} · {c.turns} messages"))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.list.addItem(item)
             if c.id == current:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.chat import Answer, Conversation, Turn
 from quantdesk.core.chat.markdown import CodeBlock, copy_target, render_markdown
 from quantdesk.ui import theme
+from quantdesk.ui.plain_text import plain_label, set_tip
 
 WEB_SCHEMES = ("https", "http", "mailto")
 
@@ -121,7 +122,7 @@ class AnswerView(QFrame):
 
     def show_answer(self, answer: Answer, *, chosen: bool, alternatives: bool) -> None:
         self.label.setText(answer.label)
-        self.label.setToolTip(answer.label)
+        set_tip(self.label, answer.label)  # the variant's name
         self.body.set_markdown(answer.text)
         self.body.setVisible(bool(answer.text) or answer.state == "streaming")
         self.error.setText(answer.error)
@@ -182,7 +183,7 @@ class Transcript(QScrollArea):
         self._inner = QWidget(self)
         self._col = QVBoxLayout(self._inner)
         self._col.setContentsMargins(4, 4, 4, 4)
-        self.empty = QLabel(self._inner)
+        self.empty = plain_label("", self._inner)  # may name a model
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("emptyHint")

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -31,6 +30,7 @@ from quantdesk.core.ollama import LocalModel, PullProgress
 from quantdesk.core.store import ComparisonSummary
 from quantdesk.ui.formatting import local_time
 from quantdesk.ui.pages.eviction_bar import EvictionBar
+from quantdesk.ui.plain_text import ask
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.compare import RunRequest
 from quantdesk.ui.services.container import Services
@@ -57,11 +57,9 @@ POLL_WAIT_MS = 2000
 
 
 def _ask_pull(parent: QWidget, models: list[str]) -> bool:
-    answer = QMessageBox.question(
-        parent, "Pull first?",
-        f"Not installed: {', '.join(models)}. Pull before comparing? (The comparison starts "
-        "when the pulls finish.)")
-    return answer == QMessageBox.StandardButton.Yes
+    return ask(parent, "Pull first?",
+               f"Not installed: {', '.join(models)}. Pull before comparing? (The comparison "
+               "starts when the pulls finish.)")
 
 
 class ComparePage(QWidget):

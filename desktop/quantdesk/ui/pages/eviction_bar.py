@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
 from quantdesk.core.eviction import RestoreItem
 from quantdesk.core.restore import RestoreResult
+from quantdesk.ui.plain_text import plain_label, set_tip
 from quantdesk.ui.services.evictions import UnloadWarning, join_names
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class EvictionBar(QFrame):
         self._note = ""
         self._waiting: UnloadWarning | None = None
         self.to_restore: tuple[RestoreItem, ...] = ()
-        self.label = QLabel(self)
+        self.label = plain_label("", self)  # names the daemon's models
         self.label.setWordWrap(True)
         self.go_button = QPushButton("Go ahead", self)
         self.cancel_button = QPushButton("Cancel", self)
@@ -108,7 +109,7 @@ class EvictionBar(QFrame):
 
     def _show(self, text: str, *buttons: QPushButton) -> None:
         self.label.setText(text)
-        self.label.setToolTip(text)
+        set_tip(self.label, text)
         for b in (self.go_button, self.cancel_button, self.restore_button, self.dismiss_button):
             b.setVisible(b in buttons)
         self._hide_timer.stop()

@@ -42,6 +42,7 @@ from quantdesk.ui.pages.library_model import (
     LibraryFilterProxy,
     LibraryTableModel,
 )
+from quantdesk.ui.plain_text import plain_label
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.column_fit import ColumnFit
@@ -129,7 +130,7 @@ class LibraryPage(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Model count")
         # An empty table says why it is empty and what to do next.
-        self.empty_hint = QLabel(EMPTY_WAITING, self)
+        self.empty_hint = plain_label(EMPTY_WAITING, self)  # quotes what the user typed
         self.empty_hint.setObjectName("pageHint")
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAccessibleName("Why the list is empty")

@@ -25,6 +25,7 @@ from quantdesk.core.loaded_lines import memory_text, model_line
 from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.ollama import LocalModel, RunningModel
 from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.plain_text import tip, tip_or_none
 from quantdesk.ui.widgets.fit_badge import FitView
 
 COLUMNS = ("Name", "Family", "Parameters", "Quantization", "Size", "Modified", "Loaded", "Fit")
@@ -198,8 +199,8 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == NAME:  # the whole name (elided on narrow windows) and what it is
                 facts = [t for t in row.texts[FAMILY:MODIFIED] if t not in ("—", "")]
-                return " · ".join([row.texts[NAME], *facts])
-            return row.tooltips.get(col) or None
+                return tip(" · ".join([row.texts[NAME], *facts]))
+            return tip_or_none(row.tooltips.get(col))
         if role == Qt.ItemDataRole.ForegroundRole and col == FIT and row.fit is not None:
             return QBrush(row.fit.color)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (PARAMS, SIZE):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.fit import Calibration
 from quantdesk.core.machine import Machine
 from quantdesk.ui.formatting import card_size, human_bytes
+from quantdesk.ui.plain_text import plain_label, tip
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
@@ -52,7 +53,7 @@ class MachinePage(QWidget):
             self,
         )
         self.message = MessageLabel(self)
-        self.override_label = QLabel(self)
+        self.override_label = plain_label("", self)  # the settings file's words
         self.override_label.setWordWrap(True)
         self.override_label.setAccessibleName("Hardware override in use")
 
@@ -68,9 +69,9 @@ class MachinePage(QWidget):
         form = QFormLayout(memory_box)
         self.ram_label = QLabel("—", memory_box)
         self.swap_label = QLabel("—", memory_box)
-        self.cpu_label = QLabel("—", memory_box)
+        self.cpu_label = plain_label("—", memory_box)  # the OS's CPU name
         self.vram_label = QLabel("—", memory_box)
-        self.calibration_label = QLabel("No loads observed yet", memory_box)
+        self.calibration_label = plain_label("No loads observed yet", memory_box)
         self.calibration_label.setWordWrap(True)
         for text, label in (("GPU memory for models", self.vram_label), ("RAM", self.ram_label),
                             ("Swap", self.swap_label), ("CPU", self.cpu_label),
@@ -138,7 +139,7 @@ class MachinePage(QWidget):
                      "yes" if g.usable else "no", g.note)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tip(text))  # driver and tool output
                 self.gpus.setItem(row, col, item)
         if not machine.gpus:
             self.gpus.setRowCount(1)
@@ -165,7 +166,7 @@ class MachinePage(QWidget):
         while self.probe_form.rowCount():
             self.probe_form.removeRow(0)
         for name, said in machine.probes.items():
-            label = QLabel(said, self)
+            label = plain_label(said, self)  # what a probe (a tool's output) said
             label.setWordWrap(True)
             label.setAccessibleName(f"{PROBE_LABELS.get(name, name)} probe result")
             self.probe_form.addRow(PROBE_LABELS.get(name, name), label)

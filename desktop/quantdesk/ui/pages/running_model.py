@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from quantdesk.core.ollama import RunningModel
 from quantdesk.ui.formatting import countdown, gap_text, human_bytes, prediction_gap
+from quantdesk.ui.plain_text import tip_or_none
 
 COLUMNS = ("Model", "Memory", "In GPU memory", "Processor", "Context", "Unloads in", "Predicted")
 COL_COUNTDOWN = COLUMNS.index("Unloads in")
@@ -69,7 +70,7 @@ class RunningTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(m, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(m, col)
+            return tip_or_none(self._tooltip(m, col))  # names and details are the daemon's
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 2, 4, 5, 6):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from quantdesk.core.advice import Quality, Speed
 from quantdesk.core.registry import Variant, is_base_model
 from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.plain_text import tip_or_none
 from quantdesk.ui.widgets.fit_badge import FitView, context_words
 
 COLUMNS = ("Tag", "Quantization", "Bits/weight", "Size", "Status", "Fit", "Memory",
@@ -276,7 +277,7 @@ class VariantLadderModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tip(row, col) or None  # plain words; the text guard escapes tips
+            return tip_or_none(self._tip(row, col))  # advice and notes quote names
         if role == FIT_ROLE:
             return row.fit
         if role == VARIANT_ROLE:

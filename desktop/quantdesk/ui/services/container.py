@@ -25,7 +25,6 @@ from quantdesk.core.deadlines import deadlines_for
 from quantdesk.core.machine import Machine
 from quantdesk.core.ollama import OllamaClient
 from quantdesk.ui.io_thread import IoThread
-from quantdesk.ui.plain_text import install_text_guard
 from quantdesk.ui.services.bridge import Bridge
 from quantdesk.ui.services.config_store import ConfigStore
 from quantdesk.ui.services.connection import ConnectionService
@@ -194,7 +193,6 @@ class Services:
         environment and settings decide); ``machine`` replaces the hardware probe;
         ``history_path`` the default history file; ``compare_runner`` the comparison runner
         (the GUI benchmark feeds synthetic tokens)."""
-        install_text_guard()  # untrusted text stays plain in every widget (issue 13)
         owns_io = io is None
         io = io or IoThread()
         bridge = Bridge()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from quantdesk.ui.plain_text import tip
 from quantdesk.ui.resources import icon
 
 
@@ -27,5 +28,5 @@ def labelled_button(parent: QWidget, text: str, icon_name: str | None,
     """A button whose screen-reader name and tooltip both say what it does."""
     b = QPushButton(icon(icon_name), text, parent) if icon_name else QPushButton(text, parent)
     b.setAccessibleName(accessible)
-    b.setToolTip(accessible)
+    b.setToolTip(tip(accessible))  # may name a model
     return b

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from quantdesk.ui.plain_text import plain_label
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
 
@@ -40,9 +41,9 @@ class DaemonBanner(QFrame):
         self._retry_at_ms = 0
         self.icon = QLabel(self)
         self.icon.setPixmap(icon("warning", "#c62828").pixmap(28, 28))
-        self.title = QLabel(self)
+        self.title = plain_label("", self)  # quotes the configured host
         self.title.setStyleSheet("font-weight: 600;")
-        self.detail = QLabel(self)
+        self.detail = plain_label("", self)  # quotes the daemon's or the OS's error
         self.detail.setWordWrap(True)
         self.countdown = QLabel(self)
         self.retry_button = QPushButton("Retry now", self)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.store import ComparisonSummary
 from quantdesk.ui.compare_words import what_text
 from quantdesk.ui.formatting import local_time
+from quantdesk.ui.plain_text import ask, tip
 
 COLUMNS = ("When", "What", "Variants", "Complete")
 EXPORT_FILTERS = "JSON (*.json);;CSV (*.csv);;Markdown (*.md)"
@@ -33,8 +33,7 @@ _SUFFIX = {"JSON": ".json", "CSV": ".csv", "Markdown": ".md"}
 
 
 def _ask(parent: QWidget, text: str) -> bool:
-    answer = QMessageBox.question(parent, "Delete comparison", text)
-    return answer == QMessageBox.StandardButton.Yes
+    return ask(parent, "Delete comparison", text)
 
 
 def export_folder() -> Path:
@@ -122,7 +121,7 @@ class HistoryPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
-                item.setToolTip(tips[col] or text)
+                item.setToolTip(tip(tips[col] or text))  # names and prompts
                 self.table.setItem(row, col, item)
             if s.id == selected:
                 self.table.selectRow(row)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.compare.results import RunResult
 from quantdesk.core.ollama import PullProgress
 from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.plain_text import set_tip
 from quantdesk.ui.widgets import compare_format as fmt
 
 # (key, label) in the order the metrics arrive: load, speed, memory, then quality.
@@ -65,7 +66,7 @@ class VariantPane(QFrame):
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)
-        self.title.setToolTip(model)
+        set_tip(self.title, model)
         self.ref_label = _plain_label(self, REFERENCE_WORDS)
         self.ref_label.setObjectName("compareReference")
         self.ref_label.setToolTip("Reference: the other variants are scored against this one")
@@ -206,8 +207,8 @@ class VariantPane(QFrame):
         total = max(p.total, 1)
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(1000 * min(1.0, p.completed / total)))
-        self.progress.setToolTip(
-            f"{p.status}: {human_bytes(p.completed)} of {human_bytes(p.total)}")
+        set_tip(self.progress,  # the status words are the daemon's
+                f"{p.status}: {human_bytes(p.completed)} of {human_bytes(p.total)}")
         self.progress.show()
 
     def show_run(self, run: RunResult) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core.compare.planning import MAX_VARIANTS, MIN_VARIANTS, TogetherVerdict
 from quantdesk.core.compare.results import CompareOptions, ComparisonSpec
 from quantdesk.ui import theme
+from quantdesk.ui.plain_text import set_tip, tip
 
 TASK_SETS: tuple[tuple[str, str], ...] = (
     ("mixed", "Mixed"), ("arith", "Arithmetic"), ("letters", "Counting letters"),
@@ -172,7 +173,7 @@ class CompareSetup(QWidget):
         self.variant_list.blockSignals(True)
         item.setData(INSTALLED_ROLE, installed)
         item.setText(name if installed else f"{name}  (not installed: pulled first)")
-        item.setToolTip(item.text())  # the list is narrow at 1024 px: the whole name here
+        item.setToolTip(tip(item.text()))  # the list is narrow at 1024 px: the whole name
         item.setForeground(self.palette().text() if installed else theme.color("info"))
         if checked:
             item.setCheckState(Qt.CheckState.Checked)
@@ -242,9 +243,9 @@ class CompareSetup(QWidget):
         """"Run together" is offered only when the fit says every variant fits at once."""
         self._together = verdict
         self.together_radio.setEnabled(verdict.ok)
-        self.together_radio.setToolTip(
-            f"Load all at once: {verdict.reason}." if verdict.ok
-            else f"Not available: {verdict.reason}.")
+        set_tip(self.together_radio,  # the reason names the variants
+                f"Load all at once: {verdict.reason}." if verdict.ok
+                else f"Not available: {verdict.reason}.")
         if not verdict.ok and self.together_radio.isChecked():
             self.sequential_radio.setChecked(True)
 

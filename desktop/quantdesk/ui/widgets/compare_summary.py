@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont
 from quantdesk.core.compare.ranking import rank_key, ranked
 from quantdesk.core.compare.results import RunResult
 from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.plain_text import tip_or_none
 from quantdesk.ui.widgets import compare_format as fmt
 
 COLUMNS: tuple[str, ...] = (
@@ -77,16 +78,20 @@ class SummaryModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            if run.error:
-                return run.error
-            if index.column() == 1:
-                return run.model + (" — the reference the others are scored against"
-                                    if is_ref else "")
-            if index.column() == 4:
-                return fmt.accuracy_interval(run)
-            return None
+            return tip_or_none(self._tip(index.column(), run, is_ref))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() not in (1, 2):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _tip(column: int, run: RunResult, is_ref: bool) -> str | None:
+        if run.error:
+            return run.error
+        if column == 1:
+            return run.model + (" — the reference the others are scored against"
+                                if is_ref else "")
+        if column == 4:
+            return fmt.accuracy_interval(run)
         return None
 
     def _cell(self, row: int, column: int, run: RunResult, is_ref: bool) -> str:

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QVBoxLayout,
     QWidget,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 from quantdesk.core import units
 from quantdesk.ui import theme
 from quantdesk.ui.formatting import human_bytes
+from quantdesk.ui.plain_text import plain_label, set_tip
 from quantdesk.ui.services.states import LayerState, PullState
 from quantdesk.ui.widgets.actions import labelled_button
 from quantdesk.ui.wording import for_people
@@ -81,20 +81,19 @@ class DownloadRow(QFrame):
         self.name = state.name
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Download of {state.name}")
-        self.title = QLabel(state.name, self)  # a daemon's name: plain text, bold by font
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = plain_label(state.name, self)  # a daemon's name: bold by font
         bold = self.title.font()
         bold.setBold(True)
         self.title.setFont(bold)
-        self.phase = QLabel(self)
+        self.phase = plain_label("", self)  # the daemon's status words
         self.bar = QProgressBar(self)
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setAccessibleName(f"Progress of {state.name}")
-        self.figures = QLabel(self)
-        self.layers = QLabel(self)
+        self.figures = plain_label("", self)
+        self.layers = plain_label("", self)  # the daemon's digests
         self.layers.setWordWrap(True)
         self.layers.setObjectName("downloadLayers")
-        self.error = QLabel(self)
+        self.error = plain_label("", self)  # quotes the daemon
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.color('error').name()};")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -139,11 +138,11 @@ class DownloadRow(QFrame):
         self.bar.setVisible(not (state.phase == "failed" and state.completed == 0))
         self.figures.setText(figures_text(state))
         self.figures.setVisible(bool(self.figures.text()))
-        self.figures.setToolTip(state.note)  # e.g. why the disk check did not run
+        set_tip(self.figures, state.note)  # e.g. why the disk check did not run
         finished = state.phase == "done"
         self.layers.setText(layers_text(state.layers, finished=finished))
-        self.layers.setToolTip("\n".join(f"{la.short} ✓" if finished else layer_text(la)
-                                         for la in state.layers))
+        set_tip(self.layers, "\n".join(f"{la.short} ✓" if finished else layer_text(la)
+                                        for la in state.layers))
         self.layers.setVisible(bool(state.layers))
         self.error.setText(for_people(state.message))
         self.error.setVisible(bool(state.message))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core.ollama import is_valid_model_name, same_model
+from quantdesk.ui.plain_text import plain_label
 
 
 class CopyDialog(QDialog):
@@ -22,14 +23,14 @@ class CopyDialog(QDialog):
         self.setAccessibleName("Copy model dialog")
         self._source = source
         self._installed = installed
-        intro = QLabel(
+        intro = plain_label(
             f"A new name for {source}. Copying writes only a new manifest: it takes "
             "no extra disk space. An existing model with that name is replaced.", self)
         intro.setWordWrap(True)
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName("New model name")
         self.edit.setPlaceholderText("e.g. my-assistant:latest")
-        self.hint = QLabel(self)
+        self.hint = plain_label("", self)  # quotes the name typed
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Name check")
         # Room for two lines up front, so a message appearing never squeezes the intro.

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from quantdesk.core.fit.explain import layers_words
 from quantdesk.core.ollama import ShowResponse, Tensor
+from quantdesk.ui.plain_text import plain_label
 
 Index = QModelIndex | QPersistentModelIndex
 ELEMENTS = 3  # the tensor table's count column, right-aligned like every number column
@@ -134,7 +135,7 @@ class DetailsDialog(QDialog):
         form = QFormLayout(overview)
         self.overview: dict[str, QLabel] = {}
         for key, value in overview_rows(name, show):
-            label = QLabel(value)
+            label = plain_label(value)  # the daemon's facts about the model
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setAccessibleName(key)

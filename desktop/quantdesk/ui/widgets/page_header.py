@@ -7,6 +7,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from quantdesk.ui import theme
+from quantdesk.ui.plain_text import tip
 from quantdesk.ui.wording import for_people
 
 
@@ -77,7 +78,7 @@ class MessageLabel(QLabel):
     def _set(self, text: str) -> None:
         text = for_people(text)
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(tip(text))  # messages quote daemons
         self.setAccessibleDescription(text)
         self.ensurePolished()  # the error's bold font, before measuring
         self._elide()

@@ -41,6 +41,7 @@ from quantdesk.core.fuzzy import fuzzy_filter, highlight_runs
 from quantdesk.core.loaded_state import LoadedState
 from quantdesk.core.ollama import LocalModel
 from quantdesk.core.palette import PaletteRow, palette_rows
+from quantdesk.ui.plain_text import tip
 from quantdesk.ui.resources import icon
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole  # ("model" | "page", name or page key)
@@ -220,7 +221,7 @@ class SwitcherPalette(QDialog):
         item.setData(HTML_ROLE, rich)
         item.setData(DETAIL_ROLE, detail)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, spoken)
-        item.setToolTip(spoken)
+        item.setToolTip(tip(spoken))  # names the daemon's model
         self.list.addItem(item)
 
     def _update_hint(self, models: int, pages: int) -> None:

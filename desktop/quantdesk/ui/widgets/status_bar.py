@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from quantdesk.core.loaded_lines import StatusLines
+from quantdesk.ui.plain_text import plain_label, set_tip
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
 
@@ -17,9 +18,9 @@ class DaemonStatusBar(QStatusBar):
         super().__init__(parent)
         self.dot = QLabel(self)
         self.dot.setAccessibleName("Connection indicator")
-        self.daemon = QLabel("Connecting…", self)
+        self.daemon = plain_label("Connecting…", self)  # the daemon's version is quoted
         self.daemon.setAccessibleName("Daemon status")
-        self.loaded = QLabel("", self)
+        self.loaded = plain_label("", self)  # model names
         self.loaded.setAccessibleName("What is loaded")
         self.gauge = QProgressBar(self)
         self.gauge.setObjectName("vramGauge")
@@ -28,7 +29,7 @@ class DaemonStatusBar(QStatusBar):
         self.gauge.setValue(0)
         # The figures go in the label: text drawn over the bar's chunk was half unreadable.
         self.gauge.setTextVisible(False)
-        self.gauge_label = QLabel("GPU memory: —", self)
+        self.gauge_label = plain_label("GPU memory: —", self)
         self.addWidget(self.dot)
         self.addWidget(self.daemon)
         self.addWidget(self.loaded, 1)
@@ -48,19 +49,19 @@ class DaemonStatusBar(QStatusBar):
         else:
             text = f"Not connected to {host}"
         self.daemon.setText(text)
-        self.daemon.setToolTip(state.reason or text)
-        self.dot.setToolTip(text)
+        set_tip(self.daemon, state.reason or text)
+        set_tip(self.dot, text)
 
     def set_lines(self, lines: StatusLines) -> None:
         """The headline and the gauge of one ``LoadedState`` (bar and label from one Gauge)."""
         self._lines = lines
         self.loaded.setText(f"· {lines.headline}")
-        self.loaded.setToolTip(lines.error or lines.headline)
+        set_tip(self.loaded, lines.error or lines.headline)
         g = lines.gauge
         self.gauge.setValue(min(1000, round(1000 * g.fraction)))
         self.gauge_label.setText(g.text)
-        self.gauge.setToolTip(g.tooltip)
-        self.gauge_label.setToolTip(g.tooltip)
+        set_tip(self.gauge, g.tooltip)
+        set_tip(self.gauge_label, g.tooltip)
         self.gauge.setAccessibleDescription(g.tooltip)
 
     @property

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from quantdesk.core.loaded_lines import StatusLines, memory_text
 from quantdesk.core.loaded_state import LoadedState, model_key
+from quantdesk.ui.plain_text import tip
 from quantdesk.ui.resources import icon
 
 MAX_SWITCH = 20  # the "Switch to" submenu; the palette (Ctrl+K) searches the rest
@@ -147,7 +148,7 @@ class Tray(QObject):
 
     def set_tooltip(self, text: str) -> None:
         if self.icon is not None:
-            self.icon.setToolTip(text)
+            self.icon.setToolTip(tip(text))  # names the daemon's models
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
