@@ -53,6 +53,7 @@ from quantdesk.ui.widgets.library_details import DetailsDialog
 from quantdesk.ui.widgets.library_menu import ModelMenu
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.variant_delegates import FitBadgeDelegate
+from quantdesk.ui.widgets.view_hint import hint_in_view
 
 FILTER_DEBOUNCE_MS = 120
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
@@ -179,7 +180,7 @@ class LibraryPage(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(bar)
         layout.addLayout(actions)
-        layout.addWidget(self.empty_hint)
+        hint_in_view(self.empty_hint, self.table)  # over the rows: nothing moves
         layout.addWidget(self.table, 1)
 
         self._debounce = QTimer(self)

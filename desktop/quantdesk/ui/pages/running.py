@@ -27,6 +27,7 @@ from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.running_detail import RunningDetail
+from quantdesk.ui.widgets.view_hint import hint_in_view
 
 EMPTY_HINT = ("No model is loaded. Pick an installed model on the right and press Switch to, "
               "or load one on the Library page.")
@@ -109,7 +110,7 @@ class RunningPage(QWidget):
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAccessibleName("Why the list is empty")
         self.empty_hint.hide()
-        layout.addWidget(self.empty_hint)
+        hint_in_view(self.empty_hint, self.table)  # over the rows: nothing moves
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         # What the recorded (predicted, measured) pairs taught about this machine.

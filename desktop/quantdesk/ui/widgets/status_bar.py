@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 from quantdesk.core.loaded_lines import StatusLines
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
+from quantdesk.ui.widgets.elided_label import ElidedLabel
 
 _DOT_COLORS = {"connected": "#2e7d32", "connecting": "#f9a825", "unreachable": "#c62828"}
 
@@ -17,9 +18,9 @@ class DaemonStatusBar(QStatusBar):
         super().__init__(parent)
         self.dot = QLabel(self)
         self.dot.setAccessibleName("Connection indicator")
-        self.daemon = QLabel("Connecting…", self)
+        self.daemon = ElidedLabel("Connecting…", self)
         self.daemon.setAccessibleName("Daemon status")
-        self.loaded = QLabel("", self)
+        self.loaded = ElidedLabel("", self)
         self.loaded.setAccessibleName("What is loaded")
         self.gauge = QProgressBar(self)
         self.gauge.setObjectName("vramGauge")
@@ -30,6 +31,8 @@ class DaemonStatusBar(QStatusBar):
         self.gauge.setTextVisible(False)
         self.gauge_label = QLabel("GPU memory: —", self)
         self.addWidget(self.dot)
+        # Both give way to the gauge on a narrow window (elided, whole in the tooltip): a
+        # long model name must not widen the window past the screen.
         self.addWidget(self.daemon)
         self.addWidget(self.loaded, 1)
         self.addPermanentWidget(self.gauge_label)
