@@ -161,3 +161,24 @@ def test_running_empty_hint_moves_no_row(qtbot, window):
     viewport = page.table.viewport()
     assert page.empty_hint.parentWidget() is viewport
     assert viewport.rect().contains(page.empty_hint.geometry())
+
+
+def test_library_loaded_column_widens_to_what_arrives_later(make_window, sim_factory, qtbot):
+    """The Loaded cell fills after the list (from /api/ps): at 1280 px it read "5.4 … GPU"
+    beside a half-empty Fit column, its width measured while it was still empty."""
+    from quantdesk.ui.pages.library_model import LOADED
+
+    sim = sim_factory(installed=INSTALLED)
+    sim.load("llama3.1:8b", num_ctx=4096, keep_alive_s=600)
+    w = make_window(sim.host, only_pages=("library",))
+    w.resize(1280, 800)
+    page = w.pages["library"]
+    qtbot.waitUntil(lambda: any(page.proxy.index(r, LOADED).data()
+                                for r in range(page.proxy.rowCount())), timeout=5000)
+    qtbot.wait(50)
+    view = page.table
+    row = next(r for r in range(page.proxy.rowCount()) if page.proxy.index(r, LOADED).data())
+    text = page.proxy.index(row, LOADED).data()
+    assert "GB" in text and not view.isColumnHidden(LOADED)
+    assert view.fontMetrics().horizontalAdvance(text) + 6 <= view.columnWidth(LOADED), (
+        text, view.columnWidth(LOADED))
