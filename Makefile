@@ -102,8 +102,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Both sizes from one demo run (the same data in each); 1280x800 in docs/screenshots (the
+# README and the metainfo link those), 1024x640, the smallest window, in its own folder.
 screenshots: $(STAMP)
-	$(PY) -m quantdesk gui --demo --screenshots docs/screenshots
+	rm -rf build/screenshots
+	$(PY) -m quantdesk gui --demo --screenshots build/screenshots --size 1280x800 --size 1024x640
+	mkdir -p docs/screenshots/1024x640
+	cp build/screenshots/1280x800/*.png docs/screenshots/
+	cp build/screenshots/1024x640/*.png docs/screenshots/1024x640/
 
 # Resolve every dependency afresh (newest versions the ranges in pyproject.toml allow) and
 # write their exact versions to the lock file; run `make test` after it.

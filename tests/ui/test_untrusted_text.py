@@ -392,7 +392,7 @@ def test_no_application_wide_text_filter(qtbot, make_services, sim):
 def test_dialogs_and_the_banner_show_outside_text_plainly(qtbot, detectors):
     """What the every-page test does not open: the details and copy dialogs of a model and
     the banner of an unreachable daemon, each quoting the hostile text."""
-    from quantdesk.core.ollama.types import ShowResponse
+    from quantdesk.core.ollama import ShowResponse
     from quantdesk.ui.services.states import ConnectionState
     from quantdesk.ui.widgets.banner import DaemonBanner
     from quantdesk.ui.widgets.library_copy import CopyDialog

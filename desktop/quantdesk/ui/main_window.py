@@ -49,7 +49,7 @@ from quantdesk.ui.widgets.help import page_shortcuts as shortcuts_of_page
 from quantdesk.ui.widgets.palette import PageEntry, SwitcherPalette
 from quantdesk.ui.widgets.status_bar import DaemonStatusBar
 from quantdesk.ui.widgets.tray import Tray, TrayMenu
-from quantdesk.ui.window_state import window_settings
+from quantdesk.ui.window_state import fit_on_screen, window_settings
 
 if TYPE_CHECKING:
     from quantdesk.sim.launch import Simulated
@@ -435,6 +435,7 @@ class MainWindow(QMainWindow):
         geometry = st.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
+        fit_on_screen(self)
         state = st.value("state")
         if state is not None:
             self.restoreState(state)

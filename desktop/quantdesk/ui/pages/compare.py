@@ -105,7 +105,7 @@ class ComparePage(QWidget):
         self.run_button.clicked.connect(self.run_comparison)
         self.stop_button.clicked.connect(self.stop)
         # No silent evictions: say what the runs will unload, put it back afterwards.
-        self.eviction = EvictionBar(services, self)
+        self.eviction = EvictionBar(services, self, at_bottom=True)
         self.restore_check = QCheckBox("Put back unloaded models", self)
         self.restore_check.setToolTip("After the comparison, load again the models it had to "
                                       "unload, as they were")
@@ -224,8 +224,8 @@ class ComparePage(QWidget):
             self.message.show_notice("Not started: pull the missing variants first.")
             return
         request = RunRequest(self.setup.spec(), pull_missing=bool(missing))
-        note = ("They are put back afterwards." if self.service.restore_after
-                else "They stay unloaded afterwards.")
+        note = ("{They} {are} put back afterwards." if self.service.restore_after
+                else "{They} {stay} unloaded afterwards.")
         self.eviction.guard(list(request.spec.models), lambda: self.start(request),
                             request.spec.options.num_ctx, note=note)
 

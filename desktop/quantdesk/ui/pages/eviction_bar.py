@@ -1,8 +1,10 @@
 """A line in a page that says which models an action will unload, and offers to put them back.
 
 No dialog: the page goes on working (and the daemon's answers keep arriving) while the line
-waits. It floats over the top edge of its page, where the title is, outside the page's
-layout, so it never pushes the content down under the user's next click.
+waits. It floats over its page, outside the page's layout, so it never pushes the content
+down under the user's next click: just below the page's header (its title stays readable), or
+over the bottom edge for a page whose controls under the header are needed while it shows
+(Compare's Run and Show setup, after a comparison).
 
 ``guard(models, proceed)`` checks with ``services.evictions``; when nothing would be unloaded
 ``proceed`` runs at once, else the line asks "Go ahead" / "Cancel". After the action the page
@@ -32,6 +34,12 @@ DONE_SHOWN_MS = 8000  # "… loaded again" goes away by itself
 MARGIN = 8
 
 
+def _agree(note: str, count: int) -> str:
+    one = count == 1
+    return note.format(them="it" if one else "them", They="It" if one else "They",
+                       are="is" if one else "are", stay="stays" if one else "stay")
+
+
 class EvictionBar(QFrame):
     """Signals:
         confirming(str): the sentence shown while the line waits for "Go ahead"
@@ -41,8 +49,10 @@ class EvictionBar(QFrame):
     confirming = Signal(str)
     restored = Signal(object)
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None, *,
+                 at_bottom: bool = False) -> None:
         super().__init__(parent)
+        self._at_bottom = at_bottom
         self.setObjectName("evictionBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
@@ -83,7 +93,8 @@ class EvictionBar(QFrame):
         self.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+        placed = (QEvent.Type.Resize, QEvent.Type.LayoutRequest)
+        if watched is self.parent() and event.type() in placed and self.isVisible():
             self._place()
         return False
 
@@ -94,7 +105,13 @@ class EvictionBar(QFrame):
         width = max(200, parent.width() - 2 * MARGIN)
         self.setFixedWidth(width)
         self.adjustSize()
-        self.move(MARGIN, MARGIN)
+        if self._at_bottom:
+            top = parent.height() - self.height() - MARGIN
+        else:
+            header = getattr(parent, "header", None)
+            top = (header.geometry().bottom() + 1 if isinstance(header, QWidget)
+                   and header.isVisible() else MARGIN)
+        self.move(MARGIN, max(0, top))
         self.raise_()
 
     @property
@@ -117,9 +134,10 @@ class EvictionBar(QFrame):
         self._place()
 
     def guard(self, models: Sequence[str], proceed: Callable[[], None], num_ctx: int = 0,
-              *, note: str = "You can put them back afterwards.") -> None:
+              *, note: str = "You can put {them} back afterwards.") -> None:
         """Run ``proceed`` once it is clear what loading ``models`` unloads (asking first
-        when it unloads anything; ``note`` follows the warning)."""
+        when it unloads anything; ``note`` follows the warning, its ``{them}``, ``{They}``,
+        ``{are}`` and ``{stay}`` agreeing with how many models it unloads)."""
         self._proceed = proceed
         self._note = note
         self._waiting = None
@@ -135,7 +153,7 @@ class EvictionBar(QFrame):
             self._run()
             return
         self._waiting = warning
-        text = f"{warning.text} {self._note}".strip()
+        text = f"{warning.text} {_agree(self._note, len(warning.unloads))}".strip()
         self._show(text, self.go_button, self.cancel_button)
         self.go_button.setFocus()
         self.confirming.emit(text)

@@ -51,6 +51,13 @@ class ColumnFit(QObject):
         if model is not None:
             model.modelReset.connect(self.measure)
             model.layoutChanged.connect(self._timer.start)
+            # A cell filled later (the Loaded column once /api/ps answers) widens its column
+            # to what it needs; never narrows it (the user may have widened it).
+            self._grow_timer = QTimer(self)
+            self._grow_timer.setSingleShot(True)
+            self._grow_timer.setInterval(0)
+            self._grow_timer.timeout.connect(self.grow)
+            model.dataChanged.connect(lambda *_a: self._grow_timer.start())
 
     def measure(self) -> None:
         """Narrow every column but the stretching one to its contents, then fit."""
@@ -64,6 +71,21 @@ class ColumnFit(QObject):
                 self._widths[c] = max(wanted + self.padding, header.minimumSectionSize())
                 if not self.view.isColumnHidden(c):
                     header.resizeSection(c, self._widths[c])
+        self.fit()
+
+    def grow(self) -> None:
+        """Widen the columns sized here whose contents no longer fit, then fit."""
+        header = self.view.horizontalHeader()
+        for c, width in list(self._widths.items()):
+            if c in self.keep_width or header.sectionResizeMode(c) != (
+                    QHeaderView.ResizeMode.Interactive):
+                continue
+            wanted = max(self.view.sizeHintForColumn(c), header.sectionSizeHint(c))
+            wanted = max(wanted + self.padding, header.minimumSectionSize())
+            if wanted > width:
+                self._widths[c] = wanted
+                if not self.view.isColumnHidden(c):
+                    header.resizeSection(c, wanted)
         self.fit()
 
     def width_of(self, c: int) -> int:

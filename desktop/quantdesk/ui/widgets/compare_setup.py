@@ -55,6 +55,9 @@ class CompareSetup(QWidget):
         self.variant_list = QListWidget(variants_box)
         self.variant_list.setAccessibleName("Variants to compare")
         self.variant_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Names elide in the middle to the list's width ("llama3.1:8b…q8_0"): scrolled
+        # sideways, three "llama3.1:8b-inst" rows could not be told apart.
+        self.variant_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.variant_list.itemChanged.connect(self._on_item_changed)
         self.ladder_edit = QLineEdit(variants_box)
         self.ladder_edit.setPlaceholderText("Add a model's ladder, e.g. llama3.2:1b")
@@ -139,9 +142,9 @@ class CompareSetup(QWidget):
 
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(variants_box, 4)
+        row.addWidget(variants_box, 5)
         row.addWidget(input_box, 4)
-        row.addWidget(options_box, 4)
+        row.addWidget(options_box, 3)
         self._update_input()
         self.set_together(self._together)
 

@@ -9,6 +9,7 @@ from quantdesk.core.loaded_lines import StatusLines
 from quantdesk.ui.plain_text import plain_label, set_tip
 from quantdesk.ui.resources import icon
 from quantdesk.ui.services.states import ConnectionState
+from quantdesk.ui.widgets.elided_label import ElidedLabel
 
 _DOT_COLORS = {"connected": "#2e7d32", "connecting": "#f9a825", "unreachable": "#c62828"}
 
@@ -18,9 +19,9 @@ class DaemonStatusBar(QStatusBar):
         super().__init__(parent)
         self.dot = QLabel(self)
         self.dot.setAccessibleName("Connection indicator")
-        self.daemon = plain_label("Connecting…", self)  # the daemon's version is quoted
+        self.daemon = ElidedLabel("Connecting…", self)  # the daemon's version is quoted
         self.daemon.setAccessibleName("Daemon status")
-        self.loaded = plain_label("", self)  # model names
+        self.loaded = ElidedLabel("", self)  # model names
         self.loaded.setAccessibleName("What is loaded")
         self.gauge = QProgressBar(self)
         self.gauge.setObjectName("vramGauge")
@@ -31,6 +32,8 @@ class DaemonStatusBar(QStatusBar):
         self.gauge.setTextVisible(False)
         self.gauge_label = plain_label("GPU memory: —", self)
         self.addWidget(self.dot)
+        # Both give way to the gauge on a narrow window (elided, whole in the tooltip): a
+        # long model name must not widen the window past the screen.
         self.addWidget(self.daemon)
         self.addWidget(self.loaded, 1)
         self.addPermanentWidget(self.gauge_label)
