@@ -421,3 +421,29 @@ def test_dialogs_and_the_banner_show_outside_text_plainly(qtbot, detectors):
     assert [f for w in (details, copy, banner) for f in raw_rich_text(w)] == []
     qtbot.wait(100)
     assert (listener.hits, watch.opens) == (0, 0)
+
+
+def test_desktop_notifications_carry_outside_text_escaped(qtbot, monkeypatch):
+    """Freedesktop notification servers may read a body as markup: a model name with an
+    ``<img>`` must reach them as text."""
+    from PySide6.QtWidgets import QSystemTrayIcon, QWidget
+
+    from quantdesk.ui.widgets import download_notice
+
+    sent: list[tuple[str, str]] = []
+
+    class Tray(QSystemTrayIcon):
+        def isVisible(self) -> bool:  # noqa: N802
+            return True
+
+        def showMessage(self, title, text, *args):  # noqa: N802
+            sent.append((title, text))
+
+    monkeypatch.setattr(QSystemTrayIcon, "supportsMessages", staticmethod(lambda: True))
+    window = QWidget()
+    qtbot.addWidget(window)
+    tray = Tray()
+    hostile = 'evil<img src="/dev/zero">:latest'
+    assert download_notice.notify(window, tray, f"Pulled {hostile}", f"{hostile} is ready") is None
+    assert sent == [("Pulled evil&lt;img src=&quot;/dev/zero&quot;&gt;:latest",
+                     "evil&lt;img src=&quot;/dev/zero&quot;&gt;:latest is ready")]

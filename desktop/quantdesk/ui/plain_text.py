@@ -28,6 +28,12 @@ def tip(text: object) -> str:
     return _RICH + inert_html(text).replace("\n", "<br>") + "</qt>"
 
 
+def notification(text: object) -> str:
+    """A desktop notification's title or body: freedesktop notification servers may read the
+    body as markup (``<b>``, ``<a>``, ``<img>``), so outside text is escaped for them."""
+    return inert_html(text) if text is not None else ""
+
+
 def tip_or_none(text: object) -> str | None:
     """``tip`` for a model's ``ToolTipRole`` (None, not "", when there is nothing to show)."""
     return tip(text) or None

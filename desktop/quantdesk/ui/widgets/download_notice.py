@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QSystemTrayIcon, QWidget
 
+from quantdesk.ui.plain_text import notification
 from quantdesk.ui.wording import for_people
 
 TOAST_MS = 5000
@@ -76,7 +77,7 @@ def notify(
     if tray is not None and tray.isVisible() and QSystemTrayIcon.supportsMessages():
         icon = (QSystemTrayIcon.MessageIcon.Critical if error
                 else QSystemTrayIcon.MessageIcon.Information)
-        tray.showMessage(title, text, icon, TOAST_MS)
+        tray.showMessage(notification(title), notification(text), icon, TOAST_MS)
         return None
     toast = window.findChild(Toast, options=Qt.FindChildOption.FindDirectChildrenOnly)
     if toast is None:

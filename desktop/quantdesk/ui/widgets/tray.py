@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from quantdesk.core.loaded_lines import StatusLines, memory_text
 from quantdesk.core.loaded_state import LoadedState, model_key
-from quantdesk.ui.plain_text import tip
+from quantdesk.ui.plain_text import notification, tip
 from quantdesk.ui.resources import icon
 
 MAX_SWITCH = 20  # the "Switch to" submenu; the palette (Ctrl+K) searches the rest
@@ -157,7 +157,8 @@ class Tray(QObject):
     def notify(self, title: str, text: str) -> bool:
         if self.icon is None:
             return False
-        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
+        self.icon.showMessage(notification(title), notification(text),
+                              QSystemTrayIcon.MessageIcon.Information, 5000)
         return True
 
     def hide(self) -> None:
