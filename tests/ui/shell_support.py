@@ -26,14 +26,11 @@ def wait_connected(qtbot: Any, window: Any, timeout: int = 5000) -> None:
     qtbot.waitUntil(lambda: window.services.connection.is_connected, timeout=timeout)
 
 
-def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
-                       tries: int = 200) -> list[str]:
-    """Click ``button_text`` in the next modal message box once it is open (its ``exec`` runs
-    an event loop of its own); ``seen`` gets the box's text and button labels."""
+def on_next_box(handle: Any, *, tries: int = 200) -> None:
+    """Call ``handle(box)`` once the next modal message box is open (its ``exec`` runs an event
+    loop of its own, so this polls from a timer)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
-
-    seen = [] if seen is None else seen
 
     def poke(left: int) -> None:
         box = QApplication.activeModalWidget()
@@ -41,6 +38,18 @@ def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
             if left > 0:
                 QTimer.singleShot(20, lambda: poke(left - 1))
             return
+        handle(box)
+
+    QTimer.singleShot(0, lambda: poke(tries))
+
+
+def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
+                       tries: int = 200) -> list[str]:
+    """Click ``button_text`` in the next modal message box once it is open; ``seen`` gets the
+    box's text and button labels."""
+    seen = [] if seen is None else seen
+
+    def answer(box: Any) -> None:
         labels = [b.text() for b in box.buttons()]
         seen.append(box.text())
         seen.append(" | ".join(labels))
@@ -50,7 +59,7 @@ def answer_next_dialog(button_text: str, seen: list[str] | None = None, *,
             return
         target.click()
 
-    QTimer.singleShot(0, lambda: poke(tries))
+    on_next_box(answer, tries=tries)
     return seen
 
 

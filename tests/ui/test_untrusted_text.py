@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shell_support import fake_machine
+from shell_support import fake_machine, on_next_box
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -335,20 +335,15 @@ def test_no_page_loads_a_resource_from_untrusted_text(qtbot, make_window, detect
     control.close()
 
 
-def _in_next_box(seen: list[tuple[str, Qt.TextFormat]], button: QMessageBox.StandardButton,
-                 tries: int = 200) -> None:
+def _in_next_box(seen: list[tuple[str, Qt.TextFormat]],
+                 button: QMessageBox.StandardButton) -> None:
     """Note the next modal box's label texts and formats, then press ``button``."""
-    def poke(left: int) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            if left > 0:
-                QTimer.singleShot(20, lambda: poke(left - 1))
-            return
+    def note(box: QMessageBox) -> None:
         seen.extend((lb.text(), lb.textFormat()) for lb in box.findChildren(QLabel)
                     if lb.text())
         box.button(button).click()
 
-    QTimer.singleShot(0, lambda: poke(tries))
+    on_next_box(note)
 
 
 def test_helpers_show_outside_text_as_itself(qtbot):
