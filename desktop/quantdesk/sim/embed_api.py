@@ -6,7 +6,7 @@
   ``truncate: false`` (400 ``the input length exceeds the context length``); an empty input
   loads the model and returns ``"embeddings": []``.
 - ``/api/embeddings`` (``EmbeddingsHandler``, legacy): ``prompt`` → ``{"embedding": [...]}``,
-  not normalised; an empty prompt returns ``[]``.
+  not normalised; an empty prompt loads the model and returns ``[]``.
 - ``/api/create`` (``CreateHandler``/``createModel``): from an installed model (``from``) or
   from uploaded blobs (``files``); ``quantize`` only from F16/BF16/F32 sources; progress lines
   ``using existing layer sha256:…`` / ``creating new layer sha256:…`` (``manifest/layer.go``),
@@ -26,9 +26,12 @@ import re
 from typing import Any
 
 from quantdesk.sim.catalog import catalog
-from quantdesk.sim.http import HttpError, SimHandler
+from quantdesk.sim.generate_api import _check_options, load_runner
+from quantdesk.sim.http import BARE_JSON, HttpError, SimHandler
 from quantdesk.sim.models_api import installed_or_404, local_ref, model_name
-from quantdesk.sim.wire import go_timestamp
+from quantdesk.sim.names import ModelName
+from quantdesk.sim.state import InstalledModel
+from quantdesk.sim.wire import WireError, go_timestamp, parse_keep_alive
 
 _DIGEST = re.compile(r"^sha256[:-][0-9a-f]{64}$")
 SIM_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuantDeskSimulatedKeyNotSignedIn"
@@ -63,16 +66,15 @@ def embed(h: SimHandler, body: dict[str, Any]) -> None:
         inputs = []
     else:
         raise HttpError(400, "invalid input type")
-    if local_ref(name) is None:
-        raise HttpError(404, f"model '{name}' not found")
-    m = h.sim.state.get(local_ref(name))  # type: ignore[arg-type]
-    if m is None:
+    parsed = local_ref(name)
+    m = h.sim.state.get(parsed) if parsed else None
+    if parsed is None or m is None:
         raise HttpError(404, f"model '{name}' not found")
     v = m.variant
+    options = _schedule(h, body, parsed, m)
     if not inputs:
         h.send_json(200, {"model": name, "embeddings": []})
         return
-    options = body.get("options") or {}
     ctx = min(int(options.get("num_ctx") or v.context_length), v.context_length)
     dims = int(body.get("dimensions") or 0)
     vectors, tokens = [], 0
@@ -93,17 +95,33 @@ def embed(h: SimHandler, body: dict[str, Any]) -> None:
 
 def embeddings(h: SimHandler, body: dict[str, Any]) -> None:
     name = str(body.get("model") or "")
-    if not name or local_ref(name) is None:
+    parsed = local_ref(name) if name else None
+    if parsed is None:
         raise HttpError(400, "model is required")
-    m = h.sim.state.get(local_ref(name))  # type: ignore[arg-type]
+    m = h.sim.state.get(parsed)
     if m is None:
         raise HttpError(404, f'model "{name}" not found, try pulling it first')
+    _schedule(h, body, parsed, m)
     prompt = str(body.get("prompt") or "")
     if not prompt:
         h.send_json(200, {"embedding": []})
         return
     h.send_json(200, {"embedding": _vector(prompt, m.variant.embedding_length,
                                            m.variant.lineage)})
+
+
+def _schedule(
+    h: SimHandler, body: dict[str, Any], parsed: ModelName, model: InstalledModel
+) -> dict[str, Any]:
+    """Load the model as both handlers do (``scheduleRunner``) before they look at the input,
+    so an empty input still loads it; returns the request's checked options."""
+    options = _check_options(body.get("options"))
+    try:
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+    except WireError as exc:
+        raise HttpError(400, str(exc)) from exc
+    load_runner(h, parsed, model, options, keep_alive)
+    return options
 
 
 def _blob_digest(h: SimHandler) -> str:
@@ -198,8 +216,8 @@ def _send_lines(h: SimHandler, body: dict[str, Any], lines: list[dict[str, Any]]
     if body.get("stream", True) is False:  # waitForStream: the last line, 500 on an error
         last = lines[-1]
         if "error" in last:
-            raise HttpError(500, last["error"])
-        h.send_json(200, last)
+            raise HttpError(500, last["error"], from_stream=True)
+        h.send_json(200, last, BARE_JSON)
         return
     stream = h.stream()
     for line in lines:

@@ -201,17 +201,28 @@ def _parse(h: SimHandler, body: dict[str, Any], chat: bool) -> Request:
 
 
 def _load(h: SimHandler, req: Request) -> LoadedModel:
-    """The runner for this request: reused when it matches, else (re)started, paced."""
-    sim, v = h.sim, req.model.variant
-    ctx = req.options.get("num_ctx") or default_num_ctx(v, sim.machine, sim.version_tuple)
+    return load_runner(h, req.parsed, req.model, req.options, req.keep_alive)
+
+
+def load_runner(
+    h: SimHandler,
+    parsed: ModelName,
+    model: InstalledModel,
+    options: dict[str, Any],
+    keep_alive: timedelta | None,
+) -> LoadedModel:
+    """The runner for a request (``scheduleRunner``): reused when it matches, else
+    (re)started, paced. Generate, chat and both embedding routes all go through it."""
+    sim, v = h.sim, model.variant
+    ctx = options.get("num_ctx") or default_num_ctx(v, sim.machine, sim.version_tuple)
     ctx = max(1, min(int(ctx), v.context_length))
-    keep = req.keep_alive if req.keep_alive is not None else DEFAULT_KEEP_ALIVE
+    keep = keep_alive if keep_alive is not None else DEFAULT_KEEP_ALIVE
     now = time.time_ns()
     expires = now + int(keep.total_seconds() * 1e9)
-    current = sim.state.runner(req.parsed)
-    if current and current.num_ctx == ctx and current.installed.digest == req.model.digest:
+    current = sim.state.runner(parsed)
+    if current and current.num_ctx == ctx and current.installed.digest == model.digest:
         runner = replace(current, expires_ns=expires)
-        sim.state.set_runner(req.parsed, runner)
+        sim.state.set_runner(parsed, runner)
         return runner
     fp = footprint(v, ctx, sim.machine, sim.version_tuple)
     try:
@@ -219,15 +230,15 @@ def _load(h: SimHandler, req: Request) -> LoadedModel:
     except OutOfMemory as exc:
         raise HttpError(500, str(exc)) from exc
     for other in reversed(sim.state.loaded()):  # evict the soonest-to-expire first
-        others = [r.footprint for r in sim.state.loaded() if r.name != req.model.name]
+        others = [r.footprint for r in sim.state.loaded() if r.name != model.name]
         if not crowded(fp, others, sim.machine):
             break
-        if other.name != req.model.name:
+        if other.name != model.name:
             sim.state.unload(other.name)
     time.sleep(v.model_bytes / sim.machine.load_bandwidth / sim.token_rate_scale
                / sim.time_scale)
-    runner = LoadedModel(req.model.name, req.model, ctx, fp, expires, time.time_ns())
-    sim.state.set_runner(req.parsed, runner)
+    runner = LoadedModel(model.name, model, ctx, fp, expires, time.time_ns())
+    sim.state.set_runner(parsed, runner)
     return runner
 
 
@@ -292,7 +303,9 @@ def _run(h: SimHandler, body: dict[str, Any], chat: bool) -> None:
     tps = tokens_per_second(v, runner.footprint, sim.machine) * sim.token_rate_scale
 
     if prompt_tokens >= runner.num_ctx and (not req.shift or v.architecture == "deepseek2"):
-        raise HttpError(400, PROMPT_TOO_LONG)  # no context shift: refused, not truncated
+        # No context shift: refused, not truncated. The runner's error reaches the handler's
+        # channel (routes.go GenerateHandler), so a streamed request gets it bare-typed.
+        raise HttpError(400, PROMPT_TOO_LONG, from_stream=req.stream)
     stream: NdjsonStream | None = h.stream() if req.stream else None
     t_prompt = time.perf_counter_ns()
     time.sleep(prompt_tokens / (tps * 10) / sim.time_scale)

@@ -27,14 +27,33 @@ if TYPE_CHECKING:
 Endpoint = Callable[["SimHandler", dict[str, Any]], None]
 
 
-class HttpError(Exception):
-    """Answer with ``{"error": message}`` and ``status`` (before any streaming started)."""
+JSON_UTF8 = "application/json; charset=utf-8"  # gin's c.JSON when no Content-Type was set
+# server/routes.go waitForStream and streamResponse set this before their c.JSON, and gin keeps
+# a Content-Type already set: a stream:false pull/push/create answer, and an error a stream
+# sends before its first line, carry the bare type.
+BARE_JSON = "application/json"
 
-    def __init__(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
+
+class HttpError(Exception):
+    """Answer with ``{"error": message}`` and ``status`` (before any streaming started).
+
+    ``from_stream`` marks an error the handler's stream produced before its first line
+    (Ollama's goroutine errors), which goes out with the bare ``application/json`` type.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        extra: dict[str, Any] | None = None,
+        *,
+        from_stream: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.extra = extra or {}
+        self.content_type = BARE_JSON if from_stream else JSON_UTF8
 
 
 class ConnectionGone(Exception):  # noqa: N818 - a state, not a programming error
@@ -178,7 +197,7 @@ class SimHandler(BaseHTTPRequestHandler):
                 raise HttpError(err.status, err.message)
             endpoint(self, body)
         except HttpError as exc:
-            self.send_json(exc.status, {"error": exc.message, **exc.extra})
+            self.send_json(exc.status, {"error": exc.message, **exc.extra}, exc.content_type)
         except (ConnectionGone, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -248,9 +267,9 @@ class SimHandler(BaseHTTPRequestHandler):
             self.abort()
         self.write(data)
 
-    def send_json(self, status: int, obj: Any) -> None:
+    def send_json(self, status: int, obj: Any, content_type: str = JSON_UTF8) -> None:
         data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
-        self._send(status, "application/json; charset=utf-8", data)
+        self._send(status, content_type, data)
 
     def send_text(self, status: int, text: str) -> None:
         self._send(status, "text/plain; charset=utf-8", text.encode())

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from quantdesk.sim.catalog import catalog
-from quantdesk.sim.http import ConnectionGone, HttpError, SimHandler
+from quantdesk.sim.http import BARE_JSON, ConnectionGone, HttpError, SimHandler
 from quantdesk.sim.models_api import model_name
 from quantdesk.sim.names import ConflictingSource, ModelName, parse_name, pull_name
 
@@ -103,15 +103,15 @@ def pull(h: SimHandler, body: dict[str, Any]) -> None:
         raise HttpError(400, "invalid model name")
     if name.scheme == "http" and not body.get("insecure"):
         # Refused before the first progress line, so it is a plain 500 JSON error (§9).
-        raise HttpError(500, "insecure protocol http")
+        raise HttpError(500, "insecure protocol http", from_stream=True)
     lines = _pull_lines(h, name)
     try:
         if body.get("stream", True) is False:
             last: dict[str, Any] = {}
             for last in lines:
                 if "error" in last:
-                    raise HttpError(500, last["error"])
-            h.send_json(200, last)
+                    raise HttpError(500, last["error"], from_stream=True)
+            h.send_json(200, last, BARE_JSON)
             return
         stream = h.stream()
         for line in lines:
