@@ -134,6 +134,14 @@ def test_errors_registry_down_and_missing_tag(sim, capsys, unreachable_host):
 
 
 def test_hugging_face_variants(sim, capsys):
+    from quantdesk.sim.remote.blobs import _real_header
+
+    # The simulated repository builds each real-vocabulary GGUF header on first read (about a
+    # second of CPU apiece); built here first, a loaded machine cannot push those reads past
+    # the CLI's header deadline, which a real Hugging Face would never make it wait for.
+    for v in catalog().variants():
+        if (v.model, v.build, v.kind) == ("llama3.2", "3b", "instruct"):
+            _real_header(v)
     code, out, _ = _run(capsys, "variants", "hf.co/quantdesk-sim/llama3.2-3B-Instruct-GGUF",
                         "--json", "--registry", sim.url, *WHAT_IF)
     assert code == 0

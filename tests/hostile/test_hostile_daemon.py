@@ -238,4 +238,6 @@ def test_the_deadline_comes_from_the_settings(serve, hostile_run, tmp_path, rout
     server = serve({"/api/tags": route})
     got = hostile_run(server.url, ["ls"], config_dir=tmp_path / "cfg")
     _assert_clear_failure(got, f"The Ollama daemon at {server.url}", "within 1 s")
-    assert 1.0 <= got.elapsed_s < 2.5
+    # The built-in deadline is 5 s; the CLI's own start counts too, and on a loaded machine
+    # takes up to ~2 s of it, so anything clearly short of 5 s shows the setting was used.
+    assert 1.0 <= got.elapsed_s < 4.0

@@ -196,7 +196,7 @@ def test_disk_space_is_checked_as_layer_sizes_appear(qtbot, sim, make_page, monk
     # Size unknown up front: the first layer's size reveals the shortage mid-stream.
     monkeypatch.setattr(disk_module, "free_space", lambda folder: DiskCheck(folder, 10**8))
     page = make_page(sim)
-    with qtbot.waitSignal(page.pulls.failed, timeout=5000) as failed:
+    with qtbot.waitSignal(page.pulls.failed, timeout=20_000) as failed:
         page.pulls.pull(SMALL)
     assert "Not enough disk space" in failed.args[1]
 

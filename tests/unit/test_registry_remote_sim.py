@@ -48,7 +48,7 @@ def test_model_blob_redirects_307_and_cdn_honours_range(remote):
         "location"]
     cdn = r.headers["location"]
     size = catalog().resolve(NAME).model_bytes
-    head = httpx.head(cdn)
+    head = httpx.head(cdn, timeout=LONG_S)
     assert head.headers["accept-ranges"] == "bytes" and int(head.headers["content-length"]) == size
     part = _get(cdn, headers={"Range": "bytes=0-7"})
     assert part.status_code == 206 and part.content[:4] == b"GGUF" and len(part.content) == 8

@@ -12,6 +12,10 @@ class QuietServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's listen backlog is 5; Go's net.Listen uses the kernel's (somaxconn, 4096).
+    # With 5, a burst of parallel requests (registry probes, several clients) on a busy machine
+    # overflows the queue and connects time out where Ollama would have queued them.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up (a cancelled pull, a closed app) is normal traffic for a
