@@ -86,7 +86,8 @@ def build_parser(only: str | None = None,
     )
     parser.add_argument("--version", action="version", version=f"quantdesk {__version__}")
     parser.add_argument(
-        "--demo", action="store_true", help="open the app against the built-in simulated daemon"
+        "--demo", action="store_true", dest="demo_app",
+        help="open the app against the built-in simulated daemon",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -111,6 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     stored = read_settings()
     parser = build_parser(only=chosen, settings=stored.settings)
     args = parser.parse_args(argv)
+    if args.demo_app and args.command not in (None, "gui"):
+        # The other commands talk to a daemon: a demo one is `quantdesk sim` plus --host.
+        parser.error("--demo opens the desktop app; for the other commands start the "
+                     "simulated daemon with `quantdesk sim` and point --host at it")
+    if args.demo_app and args.command == "gui":
+        args.demo = True  # `quantdesk --demo gui`: the subcommand's own default must not win
     if args.command is None:
         # No command: the desktop window.
         args = build_parser(only="gui").parse_args(["gui", *argv])
