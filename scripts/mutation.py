@@ -44,6 +44,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_eviction.py",
             "tests/unit/test_fit_kv_by_hand.py",
             "tests/unit/test_fit_graph_by_hand.py",
+            "tests/unit/test_fit_mix_by_hand.py",
+            "tests/unit/test_fit_flash_by_hand.py",
         ],
     ),
     "tags": (

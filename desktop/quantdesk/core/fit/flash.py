@@ -24,12 +24,13 @@ from quantdesk.core.machine import Gpu
 FlashSetting = Literal["auto", "on", "off"]
 FLASH_SETTINGS: tuple[FlashSetting, ...] = ("auto", "on", "off")
 
-# Architectures Ollama turns flash attention on for by itself, and since which version.
+# Architectures Ollama turns flash attention on for by itself, and the first release whose
+# ``FlashAttention()`` (fs/ggml/ggml.go) lists them.
 _ON_BY_DEFAULT: dict[str, rules.Version] = {
-    "gptoss": (0, 11, 8), "gpt-oss": (0, 11, 8), "gemma3": (0, 12, 6), "gemma4": (0, 12, 6),
-    "qwen3": (0, 12, 0), "qwen3moe": (0, 12, 0), "qwen3vl": (0, 12, 0),
-    "qwen3vlmoe": (0, 12, 0), "mistral3": (0, 12, 0), "qwen35": (0, 12, 0),
-    "qwen35moe": (0, 12, 0), "qwen3next": (0, 12, 0),
+    "gptoss": (0, 11, 8), "gpt-oss": (0, 11, 8), "qwen3": (0, 12, 4), "qwen3moe": (0, 12, 4),
+    "gemma3": (0, 12, 6), "qwen3vl": (0, 12, 8), "qwen3vlmoe": (0, 12, 8),
+    "mistral3": (0, 13, 2), "qwen3next": (0, 15, 5), "qwen35": (0, 17, 1),
+    "qwen35moe": (0, 17, 1), "gemma4": (0, 20, 4),
 }
 _ALWAYS_SUPPORTED = frozenset({"qwen35", "qwen35moe", "qwen3next"})
 _NEVER_SUPPORTED = frozenset({"gemma2", "grok"})
