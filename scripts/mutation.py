@@ -46,6 +46,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_fit_graph_by_hand.py",
             "tests/unit/test_fit_mix_by_hand.py",
             "tests/unit/test_fit_flash_by_hand.py",
+            "tests/unit/test_fit_explain_by_hand.py",
+            "tests/unit/test_fit_layers_by_hand.py",
         ],
     ),
     "tags": (
