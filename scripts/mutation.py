@@ -48,6 +48,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_fit_flash_by_hand.py",
             "tests/unit/test_fit_explain_by_hand.py",
             "tests/unit/test_fit_layers_by_hand.py",
+            "tests/unit/test_fit_rules_by_source.py",
         ],
     ),
     "tags": (
