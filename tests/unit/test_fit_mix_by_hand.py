@@ -347,3 +347,25 @@ def test_a_model_without_any_kv_head_is_sized_by_hand():
     # Q8_0 (34 B per 32): norms 2·256·4 = 2048; ssm_in [256, 2·512 + 2·16] 270 336 weights
     # -> 287 232; ssm_out [512, 256] -> 139 264; gate, up, down 131 072 each -> 417 792
     assert block_bytes(a, "Q8_0", 0) == 2048 + 287_232 + 139_264 + 417_792
+
+
+def test_layer_thresholds_divide_as_integers():
+    # llama.cpp's n/8 and n/16 are integer divisions: 36/8 = 4 and 36/16 = 2, so layer 4 of
+    # a 36-layer model is no early ffn_down layer and layer 2 no very early one
+    a = arch("qwen3:4b")
+    assert choose_type("Q2_K_S", "ffn_down", 3, 36, a, 9728) == "Q4_K"
+    assert choose_type("Q2_K_S", "ffn_down", 4, 36, a, 9728) == "Q2_K"
+    assert choose_type("Q3_K_M", "ffn_down", 1, 36, a, 9728) == "Q5_K"
+    assert choose_type("Q3_K_M", "ffn_down", 2, 36, a, 9728) == "Q4_K"
+    # 144 layers: n/8 = 18, so layers 16 and 17 still get more bits
+    assert choose_type("Q4_K_M", "attn_v", 16, 144, a, 2560) == "Q6_K"
+    assert choose_type("Q4_K_M", "attn_v", 17, 144, a, 2560) == "Q6_K"
+    assert choose_type("Q4_K_M", "attn_v", 18, 144, a, 2560) == "Q4_K"
+
+
+def test_the_smallest_i_quants_keep_bigger_embeddings():
+    # IQ2_XXS: output Q5_K (176 B per 256), token_embd Q2_K (84 B): 2 052 096 blocks each
+    # -> 361 168 896 + output_norm 16 384, and 172 376 064
+    assert embedding_bytes(arch("llama3.1:8b"), "IQ2_XXS") == (361_185_280, 172_376_064)
+    # tied: token_embd takes the output's Q5_K, 1 539 072 blocks -> 270 876 672 + 12 288
+    assert embedding_bytes(arch("llama3.2:3b"), "IQ2_XXS") == (270_888_960, 0)
