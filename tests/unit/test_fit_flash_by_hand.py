@@ -193,3 +193,9 @@ def test_the_state_as_json():
     off = resolve("off", "q8_0", V, shape(), AMPERE).to_json()
     assert off["note"] == "A q8_0 KV cache needs flash attention; with it off the cache stays f16."
     assert (off["setting"], off["enabled"], off["kv_cache_used"]) == ("off", False, "f16")
+
+
+def test_an_embedding_model_runs_without_flash_attention():
+    s = resolve("on", "q8_0", V, shape("bert"), AMPERE, {"bert.pooling_type": 1})
+    assert (s.enabled, s.kv_used, s.unsupported) == (False, "f16", "it is an embedding model")
+    assert resolve("on", "q8_0", V, shape("bert"), AMPERE, {}).enabled
