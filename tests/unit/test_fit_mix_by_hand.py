@@ -369,3 +369,19 @@ def test_the_smallest_i_quants_keep_bigger_embeddings():
     assert embedding_bytes(arch("llama3.1:8b"), "IQ2_XXS") == (361_185_280, 172_376_064)
     # tied: token_embd takes the output's Q5_K, 1 539 072 blocks -> 270 876 672 + 12 288
     assert embedding_bytes(arch("llama3.2:3b"), "IQ2_XXS") == (270_888_960, 0)
+
+
+def test_one_kv_head_and_one_query_head():
+    # gemma:2b attends with 8 query heads over a single KV head of 256: google/gemma-2b
+    # declares 2 506 172 416 parameters = 18 layers of (2048·2048·2 + 2048·256·2 +
+    # 3·2048·16384 + 2·2048) + the tied 256 000·2048 embeddings + output_norm 2048
+    gemma = Architecture(
+        arch="gemma", block_count=18, embedding_length=2048, head_count=(8,) * 18,
+        head_count_kv=(1,) * 18, key_length=256, value_length=256, vocab_size=256_000,
+        context_length=8192, feed_forward_length=(16384,) * 18, tied_embeddings=True,
+    )
+    assert count_parameters(gemma) == 2_506_172_416
+    # a single query head: q [E, 1·k], output [1·v, E]
+    one = _shape(head_count=(1,) * 4, head_count_kv=(1,) * 4, key_length=64, value_length=64)
+    assert listing(one, 0)[("attn_q", (256, 64))] == 1
+    assert listing(one, 0)[("attn_output", (64, 256))] == 1
