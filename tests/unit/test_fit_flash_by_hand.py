@@ -130,9 +130,12 @@ def test_auto_turns_on_for_every_model_from_0_13_4_on_a_gpu():
     s = resolve("auto", "f16", (0, 13, 4), shape(), AMPERE)
     assert s.enabled and s.kv_used == "f16"
     assert s.note == "Ollama 0.13.4 turns flash attention on by itself on this hardware."
-    # an architecture default and the general one together: the general one is named
+    # Ollama's own engine is not the llama engine's "auto": its list still names qwen3
     both = resolve("auto", "f16", (0, 13, 4), shape("qwen3"), AMPERE)
-    assert both.note == "Ollama 0.13.4 turns flash attention on by itself on this hardware."
+    assert both.note == "Ollama 0.13.4 turns flash attention on by itself for qwen3."
+    # from 0.30 llama-server decides for every model
+    late = resolve("auto", "f16", (0, 30, 0), shape("qwen3"), AMPERE)
+    assert late.note == "Ollama 0.30.0 turns flash attention on by itself on this hardware."
     assert not resolve("auto", "f16", (0, 13, 4), shape(), ()).enabled
 
 
@@ -199,3 +202,12 @@ def test_an_embedding_model_runs_without_flash_attention():
     s = resolve("on", "q8_0", V, shape("bert"), AMPERE, {"bert.pooling_type": 1})
     assert (s.enabled, s.kv_used, s.unsupported) == (False, "f16", "it is an embedding model")
     assert resolve("on", "q8_0", V, shape("bert"), AMPERE, {}).enabled
+
+
+def test_auto_on_ollamas_own_engine_follows_its_list_until_llama_server():
+    # 0.13.4's llm/server.go passes "auto" to the llama engine's runner only; an Ollama-engine
+    # model that FlashAttention() does not list (gemma3n) runs without it
+    assert not resolve("auto", "q8_0", (0, 13, 4), shape("gemma3n"), AMPERE).enabled
+    # llama-server decides for every model and takes the cache type as given
+    s = resolve("auto", "q8_0", (0, 30, 0), shape("gemma3n"), AMPERE)
+    assert (s.enabled, s.kv_used, s.note) == (True, "q8_0", "")

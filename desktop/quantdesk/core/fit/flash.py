@@ -6,9 +6,9 @@ q4_0) is honoured only with flash attention on, which needs every GPU to support
 capability 6.0 or more except the 7.2 of Jetson Xavier) and the model too
 (``SupportsFlashAttention``: not an embedding model, not gemma2 or grok, key and value heads of
 one width). With the setting left on "auto", Ollama turns flash attention on by itself for
-some architectures (``FlashAttention()``) and, from 0.13.4 and in the llama-server era, on
-every supported GPU; for the llama engine a quantised cache then still needs
-``OLLAMA_FLASH_ATTENTION=1`` set explicitly, so "auto" keeps it at f16.
+some architectures (``FlashAttention()``) and, for the llama engine from 0.13.4 and for every
+model in the llama-server era, on every supported GPU; for the llama engine a quantised cache
+then still needs ``OLLAMA_FLASH_ATTENTION=1`` set explicitly, so "auto" keeps it at f16.
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ def resolve(
     has_gpu = bool(gpus)
     explicit = setting == "on"
     by_arch = arch.arch in _ON_BY_DEFAULT and version >= _ON_BY_DEFAULT[arch.arch] and has_gpu
-    auto = version >= (0, 30, 0) or (version >= _AUTO_SINCE and has_gpu)
+    # 0.13.4-0.29 hand "auto" to the llama engine's runner only; Ollama's own engine keeps
+    # flash attention off unless FlashAttention() lists the architecture (llm/server.go).
+    auto = version >= (0, 30, 0) or (
+        version >= _AUTO_SINCE and has_gpu and not rules.ollama_engine(arch.arch))
     if setting == "off":
         enabled = False
     elif explicit or by_arch or auto:
