@@ -113,6 +113,11 @@ EQUIVALENT: dict[str, str] = {
     _E + "fit.mix.x__choose__mutmut_5":
         "n_gqa / instead of //: x >= 4 exactly when floor(x) >= 4",
     _E + "fit.mix.x_embedding_bytes__mutmut_8": 'tensor_bytes reads "f32" case-blind',
+    **{_E + f"fit.explain.x_device_words__mutmut_{n}":
+       "a missing total read as None or 0 is falsy alike" for n in (12, 14)},
+    **{_E + f"fit.explain.x_context_words__mutmut_{n}":
+       "multiples of 1024 return first: the rest are >= 1024 iff > 1024 iff >= 1025"
+       for n in (10, 11)},
     **{_E + f"fit.mix.x_embedding_bytes__mutmut_{n}":
        "output and token_embd types never read the layer index or count"
        for n in (12, 13, 24, 34, 35, 46, 50, 51, 62)},

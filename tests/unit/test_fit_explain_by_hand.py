@@ -86,6 +86,11 @@ def test_unified_memory_has_no_swap_to_count():
                                       {0: "Apple M2"})
     assert verdict == "no"
     assert why == "Needs 12 GB of RAM but only 10 GB of RAM is free: it will not load"
+    # one byte over the free RAM is already too much
+    assert verdict_and_reason(machine(mac, ram=10 * GB, swap=4 * GB),
+                              layout([0], size=10 * GB + 1, cpu=10 * GB + 1),
+                              [Device(0, "Metal", 10 * GB, 0, metal=True)], 33,
+                              {0: "Apple M2"})[0] == "no"
 
 
 def test_the_three_ways_to_run_on_the_cpu():
@@ -116,7 +121,7 @@ def test_layer_count_words():
 
 @pytest.mark.parametrize(("tokens", "text"), [
     (1024, "1k"), (2048, "2k"), (131072, "128k"), (11520, "11.2k"), (1536, "1.5k"),
-    (1023, "1023"), (256, "256"), (4097, "4.0k"),
+    (1023, "1023"), (256, "256"), (4097, "4.0k"), (100_000, "97.7k"),
 ])
 def test_context_words(tokens, text):
     assert context_words(tokens) == text
@@ -156,3 +161,8 @@ def test_the_breakdown_of_a_partial_fit_with_slots():
                         "in system RAM")
     assert lines[4] == "No context length runs fully on the GPU here"
     assert lines[5] == "Ollama 0.12.10 would show 6.1 GB, 46%/54% CPU/GPU"
+
+
+def test_two_slots_are_named():
+    lines = explain(result(num_parallel=2))
+    assert lines[1] == "Weights 4.3 GB; KV cache 1.1 GB (f16, 8k context x 2 slots)"
