@@ -44,6 +44,11 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/unit/test_eviction.py",
             "tests/unit/test_fit_kv_by_hand.py",
             "tests/unit/test_fit_graph_by_hand.py",
+            "tests/unit/test_fit_mix_by_hand.py",
+            "tests/unit/test_fit_flash_by_hand.py",
+            "tests/unit/test_fit_explain_by_hand.py",
+            "tests/unit/test_fit_layers_by_hand.py",
+            "tests/unit/test_fit_rules_by_source.py",
         ],
     ),
     "tags": (
@@ -105,6 +110,17 @@ EQUIVALENT: dict[str, str] = {
     _E + "fit.estimate.x__devices__mutmut_23": "device names are read from Machine, not Device",
     _E + "fit.estimate.xǁ_Preparedǁlayout__mutmut_25":
         "one GPU: running the group again repeats the single-GPU run",
+    _E + "fit.mix.x__choose__mutmut_5":
+        "n_gqa / instead of //: x >= 4 exactly when floor(x) >= 4",
+    _E + "fit.mix.x_embedding_bytes__mutmut_8": 'tensor_bytes reads "f32" case-blind',
+    **{_E + f"fit.explain.x_device_words__mutmut_{n}":
+       "a missing total read as None or 0 is falsy alike" for n in (12, 14)},
+    **{_E + f"fit.explain.x_context_words__mutmut_{n}":
+       "multiples of 1024 return first: the rest are >= 1024 iff > 1024 iff >= 1025"
+       for n in (10, 11)},
+    **{_E + f"fit.mix.x_embedding_bytes__mutmut_{n}":
+       "output and token_embd types never read the layer index or count"
+       for n in (12, 13, 24, 34, 35, 46, 50, 51, 62)},
 }
 
 # What mutmut's status words mean for the rate: killed (a test failed, or the mutant hung or

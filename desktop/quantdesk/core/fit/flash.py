@@ -6,9 +6,9 @@ q4_0) is honoured only with flash attention on, which needs every GPU to support
 capability 6.0 or more except the 7.2 of Jetson Xavier) and the model too
 (``SupportsFlashAttention``: not an embedding model, not gemma2 or grok, key and value heads of
 one width). With the setting left on "auto", Ollama turns flash attention on by itself for
-some architectures (``FlashAttention()``) and, from 0.13.4 and in the llama-server era, on
-every supported GPU; for the llama engine a quantised cache then still needs
-``OLLAMA_FLASH_ATTENTION=1`` set explicitly, so "auto" keeps it at f16.
+some architectures (``FlashAttention()``) and, for the llama engine from 0.13.4 and for every
+model in the llama-server era, on every supported GPU; for the llama engine a quantised cache
+then still needs ``OLLAMA_FLASH_ATTENTION=1`` set explicitly, so "auto" keeps it at f16.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from quantdesk.core.machine import Gpu
 FlashSetting = Literal["auto", "on", "off"]
 FLASH_SETTINGS: tuple[FlashSetting, ...] = ("auto", "on", "off")
 
-# Architectures Ollama turns flash attention on for by itself, and since which version.
+# Architectures Ollama turns flash attention on for by itself, and the first release whose
+# ``FlashAttention()`` (fs/ggml/ggml.go) lists them.
 _ON_BY_DEFAULT: dict[str, rules.Version] = {
-    "gptoss": (0, 11, 8), "gpt-oss": (0, 11, 8), "gemma3": (0, 12, 6), "gemma4": (0, 12, 6),
-    "qwen3": (0, 12, 0), "qwen3moe": (0, 12, 0), "qwen3vl": (0, 12, 0),
-    "qwen3vlmoe": (0, 12, 0), "mistral3": (0, 12, 0), "qwen35": (0, 12, 0),
-    "qwen35moe": (0, 12, 0), "qwen3next": (0, 12, 0),
+    "gptoss": (0, 11, 8), "gpt-oss": (0, 11, 8), "qwen3": (0, 12, 4), "qwen3moe": (0, 12, 4),
+    "gemma3": (0, 12, 6), "qwen3vl": (0, 12, 8), "qwen3vlmoe": (0, 12, 8),
+    "mistral3": (0, 13, 2), "qwen3next": (0, 15, 5), "qwen35": (0, 17, 1),
+    "qwen35moe": (0, 17, 1), "gemma4": (0, 20, 4),
 }
 _ALWAYS_SUPPORTED = frozenset({"qwen35", "qwen35moe", "qwen3next"})
 _NEVER_SUPPORTED = frozenset({"gemma2", "grok"})
@@ -115,7 +116,10 @@ def resolve(
     has_gpu = bool(gpus)
     explicit = setting == "on"
     by_arch = arch.arch in _ON_BY_DEFAULT and version >= _ON_BY_DEFAULT[arch.arch] and has_gpu
-    auto = version >= (0, 30, 0) or (version >= _AUTO_SINCE and has_gpu)
+    # 0.13.4-0.29 hand "auto" to the llama engine's runner only; Ollama's own engine keeps
+    # flash attention off unless FlashAttention() lists the architecture (llm/server.go).
+    auto = version >= (0, 30, 0) or (
+        version >= _AUTO_SINCE and has_gpu and not rules.ollama_engine(arch.arch))
     if setting == "off":
         enabled = False
     elif explicit or by_arch or auto:

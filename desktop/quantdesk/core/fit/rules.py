@@ -71,10 +71,11 @@ def minimum_memory(vendor: str) -> int:
 
 
 def default_parallel(version: Version) -> int:
-    """num_parallel when ``OLLAMA_NUM_PARALLEL`` is unset (the scheduler may fall back to 1)."""
-    if (0, 2, 0) <= version < (0, 7, 0):
+    """num_parallel when ``OLLAMA_NUM_PARALLEL`` is unset (the scheduler may fall back to 1):
+    ``defaultParallel`` in server/sched.go is 4 from 0.2.0, 2 from 0.6.7, 1 from 0.10.0."""
+    if (0, 2, 0) <= version < (0, 6, 7):
         return 4
-    if (0, 7, 0) <= version < (0, 10, 0):
+    if (0, 6, 7) <= version < (0, 10, 0):
         return 2
     return 1
 
