@@ -132,7 +132,8 @@ def probe_hardware_after_first_screen(services: Services, window: MainWindow,
     if not key or tracker.is_ready(key):
         QTimer.singleShot(0, probe)
         return
-    tracker.page_ready.connect(lambda k: probe() if k == key else None)
+    # Queued: the page paints its data first, and whatever else waits on it runs first.
+    tracker.page_ready.connect(lambda k: QTimer.singleShot(0, probe) if k == key else None)
     QTimer.singleShot(FIRST_SCREEN_WAIT_MS, probe)
 
 
