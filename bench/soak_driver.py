@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import random
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -81,6 +82,7 @@ class Driver:
         self.window, self.rng, self.problems = window, rng, problems
         self.services = window.services
         self.actions: Counter[str] = Counter()
+        self.kinds_done: set[str] = set()  # the kinds of action done at least once
         self.running = True
         choices: list[tuple[Callable[[], None], int]] = [
             (self.switch_page, 6), (self.refresh, 3), (self.pull_and_cancel, 2),
@@ -89,11 +91,20 @@ class Driver:
         ]
         # --only: some kinds of action alone (to tell which one a leak or a crash follows)
         self._choices = [(a, w) for a, w in choices if only is None or a.__name__ in only]
+        self.kinds = {a.__name__ for a, _ in self._choices}
+
+    def warmed_up(self) -> bool:
+        return self.kinds <= self.kinds_done
+
+    def resume(self) -> None:
+        self.running = True
+        self.step()
 
     def later(self, low_ms: int, high_ms: int, action: Callable[[], None]) -> None:
         QTimer.singleShot(self.rng.randint(low_ms, high_ms), lambda: self._do(action))
 
     def _do(self, action: Callable[[], None]) -> None:
+        self.kinds_done.add(action.__name__)
         try:
             action()
         except Exception as exc:  # recorded, and the soak goes on to find more
@@ -250,15 +261,24 @@ def main() -> int:
 
     driver = Driver(window, random.Random(args.seed), problems,
                     set(args.only.split(",")) if args.only else None)
-    # Warm-up: every page opened once and a first round of actions, so the start figure
-    # holds what any session builds once (pages, charts, the comparison engine).
+    # Warm-up: every page opened once, then actions until each kind has been done at least
+    # once (and for warm_s at least): the start figure then holds what any session builds
+    # once (pages, charts, the comparison engine, the allocator's first high-water marks).
     for spec in window.page_specs:
         window.show_page(spec.key)
         wait(300)
     warm_s = min(20.0, args.seconds * 0.2)
+    warm_started = time.monotonic()
     driver.step()
     wait(int(warm_s * 1000))
+    while not driver.warmed_up() and time.monotonic() - warm_started < args.seconds * 0.4:
+        wait(500)
+    # Both figures are taken the same way: actions paused, what runs wound down.
+    driver.running = False
+    _settle(window)
     raw_start, rss_start = retained_bytes()
+    warm_s = time.monotonic() - warm_started
+    driver.resume()
     before = tracemalloc.take_snapshot() if args.trace_memory else None
     started = time.monotonic()
     samples = []
@@ -266,7 +286,9 @@ def main() -> int:
         wait(5000)
         samples.append(resident_bytes())
         print(f"soak: {time.monotonic() - started + warm_s:5.0f} s, "
-              f"{samples[-1] / 1e6:.1f} MB, {sum(driver.actions.values())} actions", flush=True)
+              f"{samples[-1] / 1e6:.1f} MB, {sum(driver.actions.values())} actions, "
+              f"{threading.active_count()} threads, {len(gc.get_objects())} objects, "
+              f"{len(QApplication.allWidgets())} widgets", flush=True)
     driver.running = False
     _settle(window)
     raw_end, rss_end = retained_bytes()
@@ -274,7 +296,8 @@ def main() -> int:
         grown = tracemalloc.take_snapshot().compare_to(before, "traceback")
         for stat in grown[:8]:
             print(f"soak: grew {stat.size_diff / 1e6:+.1f} MB in {stat.count_diff:+d} blocks",
-                  *stat.traceback.format()[-6:], sep="\n  ", flush=True)
+                  *(f"soak:   {line}" for line in stat.traceback.format()[-6:]), sep="\n",
+                  flush=True)
     window.close()
     services.close()
     app.processEvents()
@@ -287,15 +310,22 @@ def main() -> int:
 
 
 def _settle(window: MainWindow) -> None:
-    """Stop what is running (a comparison, pulls) and let it wind down before measuring."""
+    """Stop what is running (a comparison, pulls) and let it and any model lookup (a GGUF
+    header read holds several MB while it runs) wind down before measuring."""
     services = window.services
     compare = services.built("compare")
     if compare is not None and compare.active:
         window.pages["compare"].stop()  # type: ignore[attr-defined]
     services.pulls.cancel_all()
+    lookups = [s for s in (services.built("variants"), services.built("compare_ladders"))
+               if s is not None]
+
+    def busy() -> bool:
+        return (window.active_work() or (compare is not None and compare.active)
+                or any(s.running(q) for s in lookups for q in LOOKUPS))
+
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and (
-            window.active_work() or (compare is not None and compare.active)):
+    while time.monotonic() < deadline and busy():
         wait(100)
     wait(1000)
     if QApplication.activeModalWidget() is not None:

@@ -132,5 +132,50 @@ def test_the_first_screen_leaves_other_pages_and_charts_unimported(sim, tmp_path
     for name in ("pyqtgraph", "quantdesk.ui.pages.compare", "quantdesk.ui.pages.variants",
                  "quantdesk.ui.pages.downloads", "quantdesk.ui.pages.running",
                  "quantdesk.ui.pages.machine", "quantdesk.ui.services.compare",
-                 "quantdesk.core.compare.runner", "quantdesk.core.advice.plan"):
+                 "quantdesk.core.compare.runner", "quantdesk.core.advice.plan",
+                 # the hardware probe's modules come with the probe, after the first screen
+                 "quantdesk.core.hardware", "pynvml", "psutil",
+                 "quantdesk.ui.dialogs.settings"):
         assert name not in loaded, name
+
+
+def _window_probing_after_first_screen(make_services, qtbot, monkeypatch, host: str
+                                       ) -> tuple[ReadyTracker, list[bool]]:
+    """A window started as ``quantdesk gui`` starts it; the list records, at each hardware
+    probe, whether the Library had shown its data."""
+    from quantdesk.ui.app import probe_hardware_after_first_screen
+    from quantdesk.ui.main_window import MainWindow
+
+    services = make_services(host)
+    window = MainWindow(services, only_pages=None)
+    qtbot.addWidget(window)
+    tracker = ReadyTracker(window.pages, window)
+    ready_at_probe: list[bool] = []
+    monkeypatch.setattr(services.hardware, "probe",
+                        lambda: ready_at_probe.append(tracker.is_ready("library")))
+    probe_hardware_after_first_screen(services, window, tracker)
+    services.connection.probe()
+    window.show()
+    return tracker, ready_at_probe
+
+
+def test_the_hardware_probe_waits_until_the_library_shows_its_models(
+        make_services, sim, qtbot, monkeypatch):
+    from quantdesk.ui.app import FIRST_SCREEN_WAIT_MS
+
+    _tracker, ready_at_probe = _window_probing_after_first_screen(
+        make_services, qtbot, monkeypatch, sim.host)
+    qtbot.waitUntil(lambda: bool(ready_at_probe), timeout=10_000)
+    qtbot.wait(FIRST_SCREEN_WAIT_MS + 300)  # the latest-start timer does not probe again
+    assert ready_at_probe == [True]
+
+
+def test_without_a_daemon_the_hardware_probe_starts_after_a_bounded_wait(
+        make_services, qtbot, monkeypatch):
+    from quantdesk.ui.app import FIRST_SCREEN_WAIT_MS
+
+    _tracker, ready_at_probe = _window_probing_after_first_screen(
+        make_services, qtbot, monkeypatch, "127.0.0.1:9")  # discard port: nothing answers
+    qtbot.waitUntil(lambda: bool(ready_at_probe), timeout=FIRST_SCREEN_WAIT_MS + 3000)
+    qtbot.wait(300)
+    assert len(ready_at_probe) == 1

@@ -87,9 +87,7 @@ def run_app(
     app.aboutToQuit.connect(services.close)
     services.connection.probe()
     window.show()
-    # The hardware probe (GPU libraries, /proc, a subprocess on some systems) is not needed
-    # to list the models, so it waits until the window is up; the fit column fills after it.
-    QTimer.singleShot(0, services.hardware.probe)
+    probe_hardware_after_first_screen(services, window, tracker)
 
     if screenshots is not None:
         from quantdesk.ui.screenshots import SIZE, folder_for, report, take_screenshots
@@ -109,6 +107,34 @@ def run_app(
     if exit_when_ready or os.environ.get(EXIT_WHEN_READY_ENV):
         _exit_when_ready(app, window, tracker, started)
     return app.exec()
+
+
+# The latest the hardware probe waits for the first page's data (a daemon that never answers).
+FIRST_SCREEN_WAIT_MS = 1500
+
+
+def probe_hardware_after_first_screen(services: Services, window: MainWindow,
+                                      tracker: ReadyTracker) -> None:
+    """The hardware probe (importing and starting the GPU libraries, /proc, a subprocess on
+    some systems) runs on a worker thread but holds the interpreter while it imports, so it
+    slows the first page it runs beside, and listing the models does not need it. It starts
+    once the first page shows its data (or FIRST_SCREEN_WAIT_MS after start at the latest);
+    the fit column fills after it."""
+    key = window.current_page_key() if window.page_specs else ""
+    started = False
+
+    def probe() -> None:
+        nonlocal started
+        if not started:
+            started = True
+            services.hardware.probe()
+
+    if not key or tracker.is_ready(key):
+        QTimer.singleShot(0, probe)
+        return
+    # Queued: the page paints its data first, and whatever else waits on it runs first.
+    tracker.page_ready.connect(lambda k: QTimer.singleShot(0, probe) if k == key else None)
+    QTimer.singleShot(FIRST_SCREEN_WAIT_MS, probe)
 
 
 def _exit_when_ready(

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from quantdesk.core.loaded_state import LoadedState
-from quantdesk.ui.dialogs.settings import SettingsDialog
 from quantdesk.ui.lazy_pages import BrokenPage, LazyPages, listed_pages
 from quantdesk.ui.page_registry import PageSpec, page_class
 from quantdesk.ui.resources import icon
@@ -53,6 +52,7 @@ from quantdesk.ui.window_state import fit_on_screen, window_settings
 
 if TYPE_CHECKING:
     from quantdesk.sim.launch import Simulated
+    from quantdesk.ui.dialogs.settings import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +398,9 @@ class MainWindow(QMainWindow):
         return box
 
     def open_settings(self) -> SettingsDialog:
+        # Imported here: the first screen has no use for the dialog's form.
+        from quantdesk.ui.dialogs.settings import SettingsDialog
+
         dialog = SettingsDialog(self.services.config, self)
         dialog.open()
         return dialog

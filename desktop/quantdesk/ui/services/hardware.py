@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from quantdesk.core.config import parse_hardware_override
-from quantdesk.core.hardware import machine_override, probe_machine_async
 from quantdesk.core.machine import Machine
 from quantdesk.ui.io_thread import IoThread
 from quantdesk.ui.services.bridge import Bridge
@@ -77,6 +76,10 @@ class HardwareService(QObject):
         if self._fixed is not None:
             self._publish(self._fixed)
             return
+        # Imported here: the probes (and the platform module) are not needed before the
+        # first screen, and the probe itself waits until then (ui.app).
+        from quantdesk.core.hardware import probe_machine_async
+
         self._jobs.start("probe", probe_machine_async)
 
     def set_override(self, text: str) -> None:
@@ -92,6 +95,8 @@ class HardwareService(QObject):
         self._publish(machine)
 
     def _publish(self, probed: Machine) -> None:
+        from quantdesk.core.hardware import machine_override
+
         self._probed = probed
         try:
             spec = parse_hardware_override(self._override)
