@@ -48,3 +48,35 @@ def test_running_empty_hint_moves_nothing(make_window, sim_factory, qtbot):
     qtbot.waitUntil(lambda: hint.width() == page.table.viewport().width() - 16, timeout=2000)
     page.switch_to_chosen()
     qtbot.waitUntil(lambda: not page.empty_hint.isVisible(), timeout=10_000)
+
+
+def test_a_narrow_compare_pane_cuts_values_with_an_ellipsis_and_a_tooltip(qtbot):
+    """Six panes share 1024 px: "12 GB (5.4 GB on GPU)" was clipped mid-character, with no
+    sign that anything was missing."""
+    from PySide6.QtGui import QTextDocumentFragment
+
+    from quantdesk.core.compare.results import RunResult
+    from quantdesk.ui.widgets.compare_pane import VariantPane
+
+    pane = VariantPane("llama3.1:8b-instruct-fp16")
+    qtbot.addWidget(pane)
+    pane.resize(190, 420)  # its minimum: one column of metrics
+    pane.show()
+    run = RunResult("llama3.1:8b-instruct-fp16", 0, state="done", load_s=2.46, eval_tps=101.5,
+                    size=12_000_000_000, size_vram=5_400_000_000,
+                    predicted_bytes=12_000_000_000)
+    pane.show_run(run)
+    qtbot.wait(50)
+    memory = pane.values["memory"]
+    assert memory.text() == "12 GB (5.4 GB on GPU)"  # the whole value, for copying and tests
+    assert memory.shown_text().endswith("…") and memory.shown_text() != memory.text()
+    assert memory.fontMetrics().horizontalAdvance(memory.shown_text()) <= memory.width()
+    tip = QTextDocumentFragment.fromHtml(memory.toolTip()).toPlainText()
+    assert "12 GB" in tip and "5.4 GB" in tip
+    # A value with room is shown whole, with no tooltip repeating it.
+    load = pane.values["load"]
+    assert load.shown_text() == load.text() == "2.46 s" and load.toolTip() == ""
+    # Wide, the same value is whole.
+    pane.resize(600, 420)
+    qtbot.wait(50)
+    assert memory.shown_text() == memory.text()
