@@ -3,6 +3,7 @@ in the real main window against the simulator."""
 
 from __future__ import annotations
 
+import pytest
 from shell_support import wait_connected
 
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -80,3 +81,34 @@ def test_a_narrow_compare_pane_cuts_values_with_an_ellipsis_and_a_tooltip(qtbot)
     pane.resize(600, 420)
     qtbot.wait(50)
     assert memory.shown_text() == memory.text()
+
+
+@pytest.fixture
+def compare_window(make_window, sim_factory, qtbot):
+    sim = sim_factory(installed=["llama3.1:8b", "llama3.1:8b-instruct-q8_0", "qwen2.5:7b"])
+    window = make_window(sim.host, only_pages=("compare",))
+    window.resize(*SMALL)
+    qtbot.waitUntil(lambda: len(window.services.installed.names) == 3, timeout=5000)
+    window.show_page("compare")
+    qtbot.wait(200)
+    return window
+
+
+def test_the_chart_legend_never_covers_an_axis_title(qtbot, compare_window):
+    """With the setup shown on a 1024×640 screen (a window of about 1018×600 inside the
+    window manager's frame) the charts get less than their minimum height and the legend was
+    drawn over "memory (GB)"."""
+    page = compare_window.pages["compare"]
+    charts = page.charts
+    for height, setup_shown in ((640, True), (600, True), (600, False)):
+        compare_window.resize(SMALL[0], height)
+        if page.setup_button.isChecked() != setup_shown:
+            page.setup_button.toggle()
+        qtbot.wait(150)
+        for plot in (charts.quality, charts.speed):
+            assert not (charts.legend.isVisible()
+                        and charts.legend.geometry().intersects(plot.geometry())), height
+            assert charts.rect().contains(plot.geometry())
+    # With the setup hidden there is room, and the legend is there.
+    assert charts.legend.isVisible()
+    assert charts.legend.geometry().top() > charts.quality.geometry().bottom()
