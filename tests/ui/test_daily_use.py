@@ -112,3 +112,64 @@ def test_the_chart_legend_never_covers_an_axis_title(qtbot, compare_window):
     # With the setup hidden there is room, and the legend is there.
     assert charts.legend.isVisible()
     assert charts.legend.geometry().top() > charts.quality.geometry().bottom()
+
+
+def test_ctrl_7_puts_the_focus_in_the_message_box(make_window, sim_factory, qtbot):
+    """After Ctrl+7 typing went nowhere: the focus sat on "New chat"."""
+    from PySide6.QtWidgets import QApplication
+
+    sim = sim_factory(installed=["llama3.2:3b"])
+    window = make_window(sim.host, only_pages=None)
+    wait_connected(qtbot, window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.show_page("library")
+    keys = [spec.key for spec in window.page_specs]
+    assert keys.index("chat") == 6  # Ctrl+7
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_7,
+                   Qt.KeyboardModifier.ControlModifier)
+    page = window.pages["chat"]
+    assert window.current_page_key() == "chat"
+    assert QApplication.focusWidget() is page.input
+    qtbot.keyClicks(QApplication.focusWidget(), "Hello")
+    assert page.input.toPlainText() == "Hello"
+
+
+def test_chat_answers_get_the_room(make_window, sim_factory, qtbot):
+    """At 1024×640 the message box took 110 px for an empty line, and beside a second answer
+    the "Continue from this answer" button squeezed the first answer's label into four lines."""
+    sim = sim_factory(installed=["llama3.2:3b", "qwen2.5:7b"],
+                      loaded=["llama3.2:3b", "qwen2.5:7b"], reply_words=30)
+    window = make_window(sim.host, only_pages=("chat",))
+    window.resize(*SMALL)
+    wait_connected(qtbot, window)
+    window.show_page("chat")
+    page = window.pages["chat"]
+    qtbot.waitUntil(lambda: page.picker.count() == 2, timeout=5000)
+    line = page.input.fontMetrics().lineSpacing()
+    empty_height = page.input.height()
+    assert empty_height <= 3 * line + 16
+    page.input.setPlainText("\n".join(["a line"] * 5))  # grows with the message...
+    qtbot.wait(20)
+    assert page.input.height() >= 5 * line
+    page.input.setPlainText("\n".join(["a line"] * 30))  # ...up to eight lines
+    qtbot.wait(20)
+    assert page.input.height() <= 8 * line + 16
+    page.switch_variant("llama3.2:3b")
+    page.input.setPlainText("Name a colour.")
+    qtbot.keyClick(page.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.conv is not None and not page.streaming
+                    and page.conv.turns[0].answers[0].state == "done", timeout=10_000)
+    assert page.input.height() == empty_height  # sent: back to three lines
+    page.regenerate("qwen2.5:7b")
+    qtbot.waitUntil(lambda: len(page.conv.turns[0].answers) == 2 and not page.streaming
+                    and page.conv.turns[0].answers[1].state == "done", timeout=10_000)
+    qtbot.wait(50)
+    first = page.transcript.turns[0].answers[0]
+    assert first.continue_button.isVisible()
+    # The label has the answer's width, the button sits under the text.
+    assert first.label.width() >= first.body.width() - 4
+    assert first.continue_button.geometry().top() >= first.body.geometry().bottom()
+    # The whole answer shows: its text view is as tall as its text.
+    doc = first.body.document()
+    assert first.body.height() >= int(doc.size().height())
