@@ -173,3 +173,30 @@ def test_chat_answers_get_the_room(make_window, sim_factory, qtbot):
     # The whole answer shows: its text view is as tall as its text.
     doc = first.body.document()
     assert first.body.height() >= int(doc.size().height())
+
+
+def test_the_variant_column_keeps_its_room_while_a_comparison_re_runs(qtbot, compare_window):
+    """While a comparison ran again the timing columns came back narrow ("—"), widened as the
+    figures arrived, and squeezed the Variant column to "…" with the table scrolled sideways."""
+    page = compare_window.pages["compare"]
+    view = page.summary_view
+    header = view.horizontalHeader()
+    names = ["llama3.1:8b", "llama3.1:8b-instruct-q8_0"]
+    page.setup.set_checked(names)
+    page.setup.num_predict.setValue(12)
+    worst: list[int] = []
+    scrolled: list[int] = []
+
+    def sample(*_args) -> None:
+        worst.append(header.sectionSize(1))
+        scrolled.append(view.horizontalScrollBar().value())
+
+    for _ in range(2):  # a first run, then the same again
+        with qtbot.waitSignal(page.service.finished, timeout=30_000):
+            page.service.run_changed.connect(sample)
+            page.run_comparison()
+        qtbot.wait(100)
+        sample()
+        page.service.run_changed.disconnect(sample)
+    assert min(worst) >= page.summary_columns.min_stretch - 2, worst
+    assert max(scrolled) == 0
