@@ -234,3 +234,31 @@ def test_stop_during_a_load_leaves_only_what_the_user_had(make_window, sim_facto
     assert sim.loaded_names() == [user]
     qtbot.wait(3000)
     assert sim.loaded_names() == [user]
+
+
+def test_running_detail_lines_never_overlap(make_window, sim_factory, qtbot):
+    """With the correction line shown, Running's "Fit:" line was drawn over its neighbour on a
+    1024×640 screen: the wrapped lines were squeezed into less height than they need."""
+    sim = sim_factory(installed=["llama3.1:8b-instruct-fp16"],
+                      loaded=["llama3.1:8b-instruct-fp16"], vram_bytes=12 << 30)
+    window = make_window(sim.host, only_pages=("running",))
+    window.resize(SMALL[0], 600)
+    wait_connected(qtbot, window)
+    window.show_page("running")
+    page = window.pages["running"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and bool(page.detail.reason.text()),
+                    timeout=10_000)
+    detail = page.detail
+    detail.calibration_label.setText(
+        "Learnt from 12 loads on this machine: Ollama uses 3 % more than predicted; the "
+        "figures above include that correction.")
+    detail.calibration_label.show()
+    qtbot.wait(100)
+    lines = [w for w in (detail.difference, detail.placement, detail.reason,
+                         detail.calibration_label) if w.isVisible() and w.text()]
+    assert len(lines) == 4
+    for label in lines:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    for upper, lower in zip(lines, lines[1:]):
+        assert upper.geometry().bottom() < lower.geometry().top(), lower.text()
+    assert detail.rect().contains(lines[-1].geometry())
