@@ -3,10 +3,13 @@ in the real main window against the simulator."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from shell_support import fake_machine, wait_connected
 
 from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QAction
 
 from quantdesk.ui.pages import running as running_page
 
@@ -259,6 +262,38 @@ def test_running_detail_lines_never_overlap(make_window, sim_factory, qtbot):
     assert len(lines) == 4
     for label in lines:
         assert label.height() >= label.heightForWidth(label.width()), label.text()
-    for upper, lower in zip(lines, lines[1:]):
+    for upper, lower in itertools.pairwise(lines):
         assert upper.geometry().bottom() < lower.geometry().top(), lower.text()
     assert detail.rect().contains(lines[-1].geometry())
+
+
+def test_no_page_key_shadows_a_window_key(make_window, sim_factory, qtbot):
+    """Ctrl+Shift+U did nothing on Running, nor F5 on Library, Variants and Machine: the page
+    bound the window's key too, and Qt runs neither of two shortcuts active at once (it
+    reports them ambiguous)."""
+    from PySide6.QtWidgets import QApplication
+
+    sim = sim_factory(installed=["llama3.2:3b"], loaded=["llama3.2:3b"])
+    window = make_window(sim.host, only_pages=None)
+    wait_connected(qtbot, window)
+    window_keys = {a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
+    for key in window.page_specs:
+        page = window.pages[key.key]
+        for action in page.findChildren(QAction):
+            for seq in action.shortcuts():
+                assert seq.toString() not in window_keys, (key.key, action.text(), seq.toString())
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.show_page("running")
+    page = window.pages["running"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_U,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: sim.loaded_names() == [], timeout=10_000)
+    # F5 refreshes the page shown, whichever it is.
+    for key in ("library", "variants", "downloads", "running", "machine"):
+        window.show_page(key)
+        hits: list[str] = []
+        window.pages[key].refresh = lambda key=key, hits=hits: hits.append(key)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F5)
+        assert hits == [key]

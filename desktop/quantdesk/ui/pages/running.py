@@ -88,7 +88,8 @@ class RunningPage(QWidget):
         self.switch_button.clicked.connect(self.switch_to_chosen)
 
         add_shortcut(self, "Unload selected", QKeySequence.StandardKey.Delete, self.unload_selected)
-        add_shortcut(self, "Unload all", QKeySequence("Ctrl+Shift+U"), self._running.unload_all)
+        # Unload all is Ctrl+Shift+U everywhere (the Models menu): the same key here as well
+        # made Qt see an ambiguous shortcut and run neither.
         add_shortcut(self, "Switch to chosen model", QKeySequence("Ctrl+Return"),
                      self.switch_to_chosen)
 
