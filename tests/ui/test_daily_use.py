@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from shell_support import fake_machine, wait_connected
+from shell_support import wait_connected
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
@@ -203,40 +203,6 @@ def test_the_variant_column_keeps_its_room_while_a_comparison_re_runs(qtbot, com
         page.service.run_changed.disconnect(sample)
     assert min(worst) >= page.summary_columns.min_stretch - 2, worst
     assert max(scrolled) == 0
-
-
-def test_stop_during_a_load_leaves_only_what_the_user_had(make_window, sim_factory, qtbot):
-    """Stopped while a variant loaded, the comparison left that variant holding 8.8 of 12 GB
-    beside the model put back: Ollama finishes a load whose request was cancelled and keeps
-    it for its keep-alive."""
-    from quantdesk.ui.services.compare import RunRequest
-
-    user, variants = "llama3.2:3b", ["llama3.1:8b-instruct-q8_0", "llama3.1:8b"]
-    # A 10 GiB card: the q8_0 (8.8 GB loaded) cannot join the 3b (2.8 GB).
-    sim = sim_factory(installed=[user, *variants], vram_bytes=10 << 30,
-                      token_rate_scale=1.0)  # loads take real seconds: Stop lands in one
-    sim.load(user, num_ctx=4096, keep_alive_s=600)
-    window = make_window(sim.host, only_pages=("compare",), machine=fake_machine(10))
-    qtbot.waitUntil(lambda: len(window.services.installed.names) == 3, timeout=5000)
-    window.show_page("compare")
-    page = window.pages["compare"]
-    page.setup.set_checked(variants)
-    page.setup.num_predict.setValue(8)
-    service = page.service
-    loading: list[str] = []
-    service.run_changed.connect(
-        lambda model, run: loading.append(model) if run.state == "loading" else None)
-    service.start(RunRequest(page.setup.spec()))
-    qtbot.waitUntil(lambda: bool(loading) and user not in sim.loaded_names(), timeout=10_000)
-    assert not sim.loaded_names()  # the comparison made room; the variant is on its way
-    with qtbot.waitSignal(service.restored, timeout=30_000) as put_back:
-        assert service.stop()
-    assert [r.name for r in put_back.args[0] if r.ok] == [user]
-    # The stopped load finishes on the daemon (about 2 s later here); it is unloaded before
-    # the restore is reported, and only the user's model stays.
-    assert sim.loaded_names() == [user]
-    qtbot.wait(3000)
-    assert sim.loaded_names() == [user]
 
 
 def test_running_detail_lines_never_overlap(make_window, sim_factory, qtbot):

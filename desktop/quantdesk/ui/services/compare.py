@@ -13,8 +13,7 @@ the comparison incomplete; the service reports ``cancelled`` (never an error).
 The runs load and unload models, so whatever the user had loaded before may be gone after:
 the job notes what was loaded at the start, and once the comparison has finished, failed or
 been stopped the models it unloaded are loaded again as they were (``restore_after``, on by
-default), reported by ``restore_started`` / ``restored``. After Stop the compared variants it
-left loaded are unloaded too (``compare_stop``).
+default), reported by ``restore_started`` / ``restored``.
 """
 
 from __future__ import annotations
@@ -49,7 +48,6 @@ from quantdesk.core.ollama import OllamaClient, PullProgress, same_model
 from quantdesk.core.paths import data_dir
 from quantdesk.core.restore import RestoreResult
 from quantdesk.ui.compare_words import task_heading
-from quantdesk.ui.services.compare_stop import tidy_after_stop
 from quantdesk.ui.services.compare_store import StoreHolder
 from quantdesk.ui.services.evictions import loaded_snapshot, put_back
 from quantdesk.ui.services.jobs import Jobs
@@ -64,7 +62,6 @@ FLUSH_MS = 33  # ~30 Hz: as often as a screen can usefully repaint text
 RUN_JOB = "compare"
 CHECK_JOB = "together"
 RESTORE_JOB = "restore"
-TIDY_JOB = "tidy"  # after Stop with nothing to put back: only the compared variants go
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +119,6 @@ class CompareService(QObject):
         self._rerun_of: ComparisonResult | None = None
         self.restore_after = True  # put back what the comparison unloaded
         self._loaded_before: tuple[RestoreItem, ...] = ()
-        self._ran: tuple[str, ...] = ()  # the variants of the last comparison started
-        self._loading: set[str] = set()  # its variants whose load is under way
         self._closing = False
 
     # -- running -----------------------------------------------------------------------------
@@ -143,8 +138,6 @@ class CompareService(QObject):
         self._text.discard()
         self._progress.discard()
         self._loaded_before = ()
-        self._ran = tuple(spec.models)
-        self._loading.clear()
         post, note = self._bridge.post, self._note_loaded
 
         async def job() -> Finished:
@@ -175,18 +168,6 @@ class CompareService(QObject):
         client = self._client_factory()
         self.restore_started.emit([i.name for i in items])
         self._jobs.start(RESTORE_JOB, lambda: put_back(client, items))
-
-    def _tidy_after_stop(self) -> None:
-        items, self._loaded_before = self._loaded_before, ()
-        if self._closing:
-            return
-        restore = self.restore_after and bool(items)
-        client = self._client_factory()
-        ran, loading = self._ran, sorted(self._loading)
-        if restore:
-            self.restore_started.emit([i.name for i in items])
-        self._jobs.start(RESTORE_JOB if restore else TIDY_JOB, lambda: tidy_after_stop(
-            client, ran, loading, items, restore=restore))
 
     @property
     def flushes(self) -> int:
@@ -220,19 +201,12 @@ class CompareService(QObject):
             self.flush()
         elif event.run is not None:
             self.flush(event.model)
-            if event.run.state == "loading":
-                self._loading.add(event.model)
-            elif event.run.state != "cancelled":  # Stop cancels a load the daemon goes on with
-                self._loading.discard(event.model)
             self.run_changed.emit(event.model, event.run)
 
     def _on_job_finished(self, job: str, result: object) -> None:
         if job == RESTORE_JOB:
             self.restored.emit(result)
             self._services.running.refresh()  # the status line shows them back at once
-            return
-        if job == TIDY_JOB:
-            self._services.running.refresh()
             return
         if job != RUN_JOB:
             self.together_checked.emit(result)
@@ -251,8 +225,6 @@ class CompareService(QObject):
         self._put_back()
 
     def _on_job_failed(self, job: str, message: str) -> None:
-        if job == TIDY_JOB:
-            return
         if job == RESTORE_JOB:
             self.restored.emit((RestoreResult("", message),))
             return
@@ -267,7 +239,7 @@ class CompareService(QObject):
         if job == RUN_JOB:
             self.flush()
             self.cancelled.emit()
-            self._tidy_after_stop()
+            self._put_back()
 
     # -- may they run together? --------------------------------------------------------------
 
