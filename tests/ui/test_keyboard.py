@@ -93,7 +93,8 @@ def test_f1_and_ctrl_slash_show_a_sheet_built_from_the_actions(make_window, sim_
     assert ("Everywhere", "Switch model", native("Ctrl+K")) in rows
     assert ("Everywhere", "Keyboard shortcuts", f"{native('F1')}, {native('Ctrl+/')}") in rows
     assert ("Library", "Filter models", native("Ctrl+F")) in rows
-    assert ("Running", "Unload all", native("Ctrl+Shift+U")) in rows
+    assert ("Running", "Unload selected", native("Del")) in rows
+    assert ("Everywhere", "Unload all", native("Ctrl+Shift+U")) in rows
     sheets[0].close()
     # A key added later appears without anyone editing the sheet: it cannot go stale.
     extra = QAction("Do a new thing", window.pages["machine"])

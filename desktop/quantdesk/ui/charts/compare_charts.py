@@ -169,7 +169,7 @@ class CompareCharts(QWidget):
             "Generation speed against memory. Star: the reference; filled: fits fully on "
             "this machine's GPU; hollow: does not.")
         for plot in (self.quality, self.speed):
-            plot.setMinimumSize(220, 150)
+            plot.setMinimumSize(220, 120)  # with the legend, inside 1024×640 with the setup shown
         self.legend = QLabel(
             "★ reference   ● fits fully on this GPU   ○ does not fit", self)
         self.legend.setObjectName("pageHint")
@@ -183,6 +183,15 @@ class CompareCharts(QWidget):
         layout.setSpacing(2)
         layout.addLayout(plots, 1)
         layout.addWidget(self.legend)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # Squeezed below the charts' own minimum (setup shown at 1024×640), the layout drew
+        # the legend over the axis titles: it gives way instead (each chart's tooltip says
+        # the same).
+        room = self.height() - self.layout().spacing()
+        wanted = self.quality.minimumHeight() + self.legend.sizeHint().height()
+        self.legend.setVisible(room >= wanted)
 
     def show_result(self, result: ComparisonResult, machine: Machine | None) -> None:
         self.quality.show_points(points(result, machine, "quality"), (-0.05, 1.25))

@@ -154,6 +154,10 @@ class ChatPage(QWidget):
     def streaming(self) -> bool:
         return self.service.streaming
 
+    def focus_target(self) -> QWidget:
+        """Ctrl+7 (or the sidebar) lands in the message box: typing starts a message."""
+        return self.input
+
     def _installed(self) -> list[str]:
         return list(self._services.installed.names)
 

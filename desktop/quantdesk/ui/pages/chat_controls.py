@@ -4,7 +4,7 @@ per-chat settings with the plain labels of ``core.chat.options``, and the list o
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 from quantdesk.core.chat import SPECS, ChatOptions, OptionError
 from quantdesk.core.store import ChatSummary
 from quantdesk.ui.plain_text import tip
+
+MIN_LINES, MAX_LINES = 3, 8  # the message box's height, in lines
 
 
 class MessageBox(QPlainTextEdit):
@@ -34,7 +37,21 @@ class MessageBox(QPlainTextEdit):
         self.setPlaceholderText("Message the model (Enter sends, Shift+Enter starts a new "
                                 "line, Esc stops the answer)")
         self.setTabChangesFocus(True)
-        self.setMaximumHeight(110)
+        # Three lines, growing with the message up to eight: the answers keep the height.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.textChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        # A plain-text layout measures its document in lines, wrapped lines included.
+        lines = min(MAX_LINES, max(MIN_LINES, int(self.document().size().height())))
+        margins = self.contentsMargins()
+        pad = int(2 * self.document().documentMargin()) + margins.top() + margins.bottom()
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + pad)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_height()  # a narrower box wraps into more lines
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

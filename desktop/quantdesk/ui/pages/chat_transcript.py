@@ -113,12 +113,13 @@ class AnswerView(QFrame):
             lambda: self.continue_requested.emit(self.turn, self.slot))
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 6, 8, 6)
-        top = QHBoxLayout()
-        top.addWidget(self.label, 1)
-        top.addWidget(self.continue_button)
-        col.addLayout(top)
+        col.addWidget(self.label)  # the whole width: side by side, answers are narrow
         col.addWidget(self.body)
         col.addWidget(self.error)
+        under = QHBoxLayout()
+        under.addStretch(1)
+        under.addWidget(self.continue_button)
+        col.addLayout(under)
 
     def show_answer(self, answer: Answer, *, chosen: bool, alternatives: bool) -> None:
         self.label.setText(answer.label)

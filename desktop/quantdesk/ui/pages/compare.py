@@ -46,6 +46,7 @@ from quantdesk.ui.widgets.compare_summary import (
     STATE_COLUMN,
     SummaryModel,
 )
+from quantdesk.ui.widgets.elided_label import ElidedLabel
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 
 ACCURACY_COLUMN = COLUMNS.index("Accuracy")
@@ -54,6 +55,7 @@ GIVE_WAY = tuple(COLUMNS.index(c) for c in (
     "Gen. tok/s"))
 CHECK_DELAY_MS = 300  # wait for the user to stop clicking before asking the daemon
 POLL_WAIT_MS = 2000
+RESTORE_NOTE_WIDTH = 480  # the tabs keep the rest of their row
 
 
 def _ask_pull(parent: QWidget, models: list[str]) -> bool:
@@ -154,6 +156,14 @@ class ComparePage(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.results_tab, "Results")
         self.tabs.addTab(self.history_panel, "History")
+        # "… is loaded again" after a run, beside the tabs: no line over the results.
+        self.restore_note = ElidedLabel("", self.tabs)
+        self.restore_note.setObjectName("restoreNote")
+        self.restore_note.setAccessibleName("Models put back")
+        self.restore_note.setMaximumWidth(RESTORE_NOTE_WIDTH)
+        self.restore_note.hide()
+        self.tabs.setCornerWidget(self.restore_note, Qt.Corner.TopRightCorner)
+        self.eviction.note = self.restore_note
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.panes)
         self.splitter.addWidget(self.tabs)

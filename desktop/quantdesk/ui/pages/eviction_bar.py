@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from quantdesk.core.eviction import RestoreItem
 from quantdesk.core.restore import RestoreResult
@@ -87,7 +87,10 @@ class EvictionBar(QFrame):
         self._service.restored.connect(self._on_restored)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
-        self._hide_timer.timeout.connect(self.hide)
+        self._hide_timer.timeout.connect(self._hide_all)
+        # Where a page wants "Putting back…" and "… is loaded again" said in a slot of its own
+        # (Compare: beside its result tabs), so the line covers none of the results.
+        self.note: QLabel | None = None
         if parent is not None:
             parent.installEventFilter(self)
         self.hide()
@@ -123,6 +126,21 @@ class EvictionBar(QFrame):
     def waiting(self) -> bool:
         """True while the line asks whether to go ahead."""
         return self._waiting is not None
+
+    def _hide_all(self) -> None:
+        self.hide()
+        if self.note is not None:
+            self.note.hide()
+
+    def _tell(self, text: str) -> None:
+        """A line that asks nothing: in the page's note slot where it has one."""
+        if self.note is None:
+            self._show(text, self.dismiss_button)
+            return
+        self.hide()
+        self.note.setText(text)
+        self.note.show()
+        self._hide_timer.stop()
 
     def _show(self, text: str, *buttons: QPushButton) -> None:
         self.label.setText(text)
@@ -207,7 +225,7 @@ class EvictionBar(QFrame):
 
     def show_restoring(self, names: Sequence[str]) -> None:
         self.to_restore = ()  # being put back already
-        self._show(f"Putting back {join_names(names)}…")
+        self._tell(f"Putting back {join_names(names)}…")
 
     def show_restored(self, results: tuple[RestoreResult, ...]) -> None:
         bad = [r for r in results if not r.ok]
@@ -219,7 +237,11 @@ class EvictionBar(QFrame):
             text = f"{join_names(good)} {'is' if len(good) == 1 else 'are'} loaded again."
         else:
             text = "Everything that was loaded still is."
-        self._show(text, self.dismiss_button)
-        if not bad:
+        if bad:  # needs reading: the line itself, until dismissed
+            if self.note is not None:
+                self.note.hide()
+            self._show(text, self.dismiss_button)
+        else:
+            self._tell(text)
             self._hide_timer.start(DONE_SHOWN_MS)
         self.restored.emit(results)

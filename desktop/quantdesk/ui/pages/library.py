@@ -158,10 +158,12 @@ class LibraryPage(QWidget):
             (self.delete_button, self.delete_selected, QKeySequence(QKeySequence.StandardKey.
                                                                     Delete)),
             (self.details_button, self.show_details, QKeySequence("Ctrl+I")),
-            (self.refresh_button, self.refresh, QKeySequence(QKeySequence.StandardKey.Refresh)),
         ):
             button.clicked.connect(slot)
             add_shortcut(self, button.accessibleName(), keys, slot)
+        # F5 is the window's Refresh, which calls refresh() on the page shown: a page key of
+        # its own made the two ambiguous, and Qt then runs neither.
+        self.refresh_button.clicked.connect(self.refresh)
         add_shortcut(self, "Filter models", QKeySequence(QKeySequence.StandardKey.Find),
                      self._focus_filter)
 

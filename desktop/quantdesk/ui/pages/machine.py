@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -84,7 +83,7 @@ class MachinePage(QWidget):
 
         self.reprobe_button = QPushButton(icon("refresh"), "Probe again", self)
         self.reprobe_button.setAccessibleName("Probe the hardware again")
-        self.reprobe_button.setShortcut(QKeySequence("F5"))
+        self.reprobe_button.setToolTip("Probe the hardware again (F5)")  # the window's Refresh
         self.reprobe_button.clicked.connect(self.refresh)
 
         top = QHBoxLayout()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from quantdesk.ui.services.container import Services
 from quantdesk.ui.widgets.actions import add_shortcut, labelled_button
 from quantdesk.ui.widgets.page_header import MessageLabel, PageHeader
 from quantdesk.ui.widgets.running_detail import RunningDetail
+from quantdesk.ui.widgets.view_hint import ViewHint
 
 EMPTY_HINT = ("No model is loaded. Pick an installed model on the right and press Switch to, "
               "or load one on the Library page.")
@@ -88,7 +88,8 @@ class RunningPage(QWidget):
         self.switch_button.clicked.connect(self.switch_to_chosen)
 
         add_shortcut(self, "Unload selected", QKeySequence.StandardKey.Delete, self.unload_selected)
-        add_shortcut(self, "Unload all", QKeySequence("Ctrl+Shift+U"), self._running.unload_all)
+        # Unload all is Ctrl+Shift+U everywhere (the Models menu): the same key here as well
+        # made Qt see an ambiguous shortcut and run neither.
         add_shortcut(self, "Switch to chosen model", QKeySequence("Ctrl+Return"),
                      self.switch_to_chosen)
 
@@ -104,12 +105,10 @@ class RunningPage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self.empty_hint = QLabel(EMPTY_HINT, self)
-        self.empty_hint.setObjectName("pageHint")
-        self.empty_hint.setWordWrap(True)
+        # Inside the empty table: the table does not move when it appears.
+        self.empty_hint = ViewHint(EMPTY_HINT, self.table)
         self.empty_hint.setAccessibleName("Why the list is empty")
         self.empty_hint.hide()
-        layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         # What the recorded (predicted, measured) pairs taught about this machine.

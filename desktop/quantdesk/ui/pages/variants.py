@@ -201,8 +201,7 @@ class VariantsPage(QWidget):
         add_shortcut(self, "Smaller context", QKeySequence("Ctrl+["),
                      lambda: self.context_slider.setValue(self.context_slider.value() - 1))
         add_shortcut(self, "Choose a model", QKeySequence("Ctrl+M"), self._focus_combo)
-        add_shortcut(self, "Show the ladder again", QKeySequence(QKeySequence.StandardKey.Refresh),
-                     self.refresh)
+        # F5 (show the ladder again) is the window's Refresh, which calls refresh().
 
         # Lead-in to the Chat page for an installed variant.
         self.chat_button = QPushButton("Chat with this variant", self)

@@ -31,6 +31,7 @@ class ColumnFit(QObject):
         self.keep_width = set(keep_width)
         self._widths: dict[int, int] = {  # each column's natural width while shown
             c: view.horizontalHeader().sectionSize(c) for c in self.keep_width}
+        self._last_shown: dict[int, int] = {}  # a Qt-sized column's width when last shown
         self.fitted: set[int] = set()  # hidden for want of room
         # Hidden whatever the room (chosen by the page or the user); the rest are the
         # fitter's to show and hide. Starts as the view's hidden columns.
@@ -94,8 +95,16 @@ class ColumnFit(QObject):
             return self._widths[c]
         if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Fixed:
             return header.sectionSize(c) or header.defaultSectionSize()
-        # Sized to contents by Qt: what it would take, shown or not.
-        return max(self.view.sizeHintForColumn(c), header.sectionSizeHint(c))
+        # Sized to contents by Qt. Qt measures only a shown column (a hidden one reads a few
+        # pixels), so a hidden column counts with its width when last shown: measured hidden,
+        # a column looked narrow, came back, measured wide and went again, on every update
+        # (while a comparison ran, the Variant column flickered down to "…").
+        if self.view.isColumnHidden(c) and c in self._last_shown:
+            return self._last_shown[c]
+        width = max(self.view.sizeHintForColumn(c), header.sectionSizeHint(c))
+        if not self.view.isColumnHidden(c):
+            self._last_shown[c] = width
+        return width
 
     def set_page_hidden(self, columns: set[int]) -> None:
         """The columns the page (or the user, through it) keeps hidden whatever the room."""

@@ -26,6 +26,7 @@ from quantdesk.core.ollama import PullProgress
 from quantdesk.ui.formatting import human_bytes
 from quantdesk.ui.plain_text import set_tip
 from quantdesk.ui.widgets import compare_format as fmt
+from quantdesk.ui.widgets.elided_label import ElidedLabel
 
 # (key, label) in the order the metrics arrive: load, speed, memory, then quality.
 METRICS: tuple[tuple[str, str], ...] = (
@@ -93,12 +94,13 @@ class VariantPane(QFrame):
         self._grid = QGridLayout()
         self._grid.setHorizontalSpacing(8)
         self._grid.setVerticalSpacing(1)
-        self.values: dict[str, QLabel] = {}
-        self._cells: list[tuple[QLabel, QLabel]] = []
+        self.values: dict[str, ElidedLabel] = {}
+        self._cells: list[tuple[QLabel, ElidedLabel]] = []
         for key, text in METRICS:
             name = _plain_label(self, text)
             name.setObjectName("compareMetricName")
-            value = _plain_label(self, "—")
+            # A narrow pane cuts a value with "…"; hovering shows it whole.
+            value = ElidedLabel("—", self)
             value.setAccessibleName(f"{text} of {model}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = value
@@ -228,10 +230,9 @@ class VariantPane(QFrame):
         v["accuracy"].setText(fmt.accuracy_short(run))
         v["accuracy"].setToolTip("; ".join(
             t for t in (fmt.accuracy(run), fmt.accuracy_interval(run)) if t and t != "—"))
-        for key, label in v.items():  # a narrow pane clips a value: hovering shows it whole
-            if key not in ("memory", "accuracy"):
-                label.setToolTip(label.text())
         if run.size is not None:
             v["memory"].setToolTip(
                 f"Ollama size {human_bytes(run.size)}, of it in GPU memory "
                 f"{human_bytes(run.size_vram)}")
+        else:  # a re-run starts over: the value's own words, whole, when cut
+            v["memory"].setToolTip("")
