@@ -79,4 +79,4 @@ def test_gui_command_accepts_demo_and_screenshots():
         with pytest.raises(SystemExit):
             parser.parse_args(["gui", "--screenshots", "o", "--size", bad])
     bare = parser.parse_args(["--demo"])
-    assert bare.command is None and bare.demo  # main() re-routes this to `gui --demo`
+    assert bare.command is None and bare.demo_app  # main() re-routes this to `gui --demo`
