@@ -20,15 +20,20 @@ def _in_window(window, widget) -> QRect:
     return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
 
+def _small_window_on(qtbot, make_window, sim, name: str):
+    """The window at 1024x640 with one page built, connected, showing that page."""
+    window = make_window(sim.host, only_pages=(name,))
+    window.resize(*SMALL)
+    wait_connected(qtbot, window)
+    window.show_page(name)
+    return window, window.pages[name]
+
+
 def test_running_empty_hint_moves_nothing(make_window, sim_factory, qtbot):
     """The hint used to sit above the table and push it 20 px down when the last model went:
     a second click landed a row lower. It now shows inside the empty table."""
     sim = sim_factory(installed=["llama3.2:3b"], loaded=["llama3.2:3b"])
-    window = make_window(sim.host, only_pages=("running",))
-    window.resize(*SMALL)
-    wait_connected(qtbot, window)
-    window.show_page("running")
-    page = window.pages["running"]
+    window, page = _small_window_on(qtbot, make_window, sim, "running")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
     assert not page.empty_hint.isVisible()
     qtbot.wait(50)
@@ -143,11 +148,7 @@ def test_chat_answers_get_the_room(make_window, sim_factory, qtbot):
     the "Continue from this answer" button squeezed the first answer's label into four lines."""
     sim = sim_factory(installed=["llama3.2:3b", "qwen2.5:7b"],
                       loaded=["llama3.2:3b", "qwen2.5:7b"], reply_words=30)
-    window = make_window(sim.host, only_pages=("chat",))
-    window.resize(*SMALL)
-    wait_connected(qtbot, window)
-    window.show_page("chat")
-    page = window.pages["chat"]
+    _window, page = _small_window_on(qtbot, make_window, sim, "chat")
     qtbot.waitUntil(lambda: page.picker.count() == 2, timeout=5000)
     line = page.input.fontMetrics().lineSpacing()
     empty_height = page.input.height()
